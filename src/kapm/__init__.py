@@ -1,0 +1,3 @@
+"""kapm: key-account project management as code."""
+
+__version__ = "0.1.0"

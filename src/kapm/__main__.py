@@ -1,0 +1,3 @@
+from kapm.cli import main
+
+main()
