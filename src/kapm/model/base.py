@@ -1,0 +1,121 @@
+"""The shared model base: frozen, strict about keys, and aware of its place in the file.
+
+Every model object can carry its *path* inside the validated document, e.g.
+``("tasks", 3, "tasks", 1)``: the same key/index path the YAML source map and pydantic's
+error ``loc`` use (keys are the YAML keys, so ``with``/``from``/``in``, not the Python
+attribute names). :func:`assign_paths` fills it in after validation.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, Iterator, Union
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+__all__ = ["KapmModel", "assign_paths", "known_fields", "model_at", "iter_models"]
+
+Path = tuple[str | int, ...]
+
+
+class KapmModel(BaseModel):
+    """Base of every kapm model: frozen, unknown keys are errors (S001)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        # Free text written as a YAML number (`phone: 12345`, `name: 2024`) is still text.
+        coerce_numbers_to_str=True,
+    )
+
+    _path: Path = PrivateAttr(default=())
+
+    @property
+    def path(self) -> Path:
+        """Where this object sits in its document, e.g. ``('tasks', 3, 'depends', 0)``."""
+        return self._path
+
+    def __eq__(self, other: object) -> bool:
+        # Equality is about content: the same task at another position is still equal.
+        if not isinstance(other, BaseModel) or type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+
+def _field_key(name: str, field: Any) -> str:
+    return field.alias or name
+
+
+def iter_models(obj: Any, path: Path = ()) -> Iterator[tuple[Path, KapmModel]]:
+    """Every model object inside ``obj`` (itself included) with its path, depth first."""
+    if isinstance(obj, KapmModel):
+        yield path, obj
+        for name, field in type(obj).model_fields.items():
+            yield from iter_models(getattr(obj, name), path + (_field_key(name, field),))
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            yield from iter_models(item, path + (i,))
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            yield from iter_models(item, path + (key,))
+
+
+def assign_paths(doc: KapmModel, root: Path = ()) -> None:
+    """Record on every nested model object its path inside ``doc`` (see :attr:`path`).
+
+    Setting a private attribute is allowed on frozen models; field values stay frozen.
+    """
+    for path, model in iter_models(doc, root):
+        model._path = path
+
+
+def known_fields(model_cls: type[BaseModel]) -> list[str]:
+    """The keys a model accepts, as written in YAML (aliases), in declaration order."""
+    return [_field_key(name, f) for name, f in model_cls.model_fields.items()]
+
+
+def _strip(tp: Any) -> Any:
+    """Peel ``Annotated`` and ``X | None`` off a type."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def model_at(root_cls: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model class that validates the mapping found at ``loc`` under ``root_cls``.
+
+    For an ``extra_forbidden`` error with ``loc = (*where, key)`` call
+    ``known_fields(model_at(ProjectDoc, where))`` to get did-you-mean candidates.
+    Returns ``None`` when ``loc`` does not lead to a model.
+    """
+    tp: Any = root_cls
+    for step in loc:
+        tp = _strip(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = tp.model_fields
+            match = next(
+                (f for n, f in fields.items() if _field_key(n, f) == step), None
+            )
+            if match is None:
+                return None
+            tp = match.annotation
+        elif origin in (list, tuple) and isinstance(step, int):
+            tp = typing.get_args(tp)[0]
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            return None
+    tp = _strip(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    return None
