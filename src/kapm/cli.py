@@ -1,0 +1,78 @@
+"""The command line: a thin Typer app.
+
+Commands live in ``kapm.commands.*``; each imports its heavy work inside the command
+function, so ``kapm --help`` loads neither pydantic, networkx, jinja2 nor rich tables.
+Exit codes (SPEC §7.2): 0 ok, 1 findings that fail the command, 2 usage error,
+3 internal error (one line; the traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from kapm import __version__
+
+COMMANDS = ("check", "plan", "risks", "portfolio", "report", "diff", "trend", "schema", "rules", "init")
+
+
+def build_app():
+    import importlib
+
+    import typer
+
+    app = typer.Typer(
+        name="kapm",
+        help="Key-account project management as code: check, schedule, forecast and report "
+             "client projects kept as YAML in git.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    def version_callback(value: bool):
+        if value:
+            print(f"kapm {__version__}")
+            raise typer.Exit()
+
+    @app.callback()
+    def _root(version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
+                                           help="Show the version and exit.")):
+        """kapm: key-account project management as code."""
+
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"kapm.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"kapm.commands.{name}":
+                continue  # command not built in this version
+            raise
+        module.register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # fast path: no Typer import (start-up budget 60 ms)
+        print(f"kapm {__version__}")
+        sys.exit(0)
+    debug = "--debug" in args
+    try:
+        app = build_app()
+        app(args=args, prog_name="kapm")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print("kapm: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # the one place that catches everything: internal errors exit 3
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        else:
+            detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            print(f"kapm: internal error ({detail}); this is a bug in kapm, "
+                  "run again with --debug for the traceback", file=sys.stderr)
+        sys.exit(3)

@@ -1,0 +1,91 @@
+"""Options and helpers shared by commands (kept light: imported at start-up)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+AsOf = typer.Option(None, "--as-of", metavar="DATE",
+                    help="Status date (YYYY-MM-DD); default today. Outputs are reproducible for a given date.")
+NoColor = typer.Option(False, "--no-color", help="Plain output (also when NO_COLOR is set or output is piped).")
+Quiet = typer.Option(False, "-q", "--quiet", help="Print only findings / the result, no summary.")
+Debug = typer.Option(False, "--debug", help="Show tracebacks of internal errors.")
+Output = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+
+
+def fail_usage(message: str) -> "typer.Exit":
+    """Print a usage error and return the exit to raise (code 2)."""
+    print(f"kapm: error: {message}", file=sys.stderr)
+    return typer.Exit(2)
+
+
+def parse_as_of(value: Optional[str]) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail_usage(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def use_color(no_color: bool, stream=None) -> bool:
+    stream = stream or sys.stdout
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def check_format(value: str, allowed) -> str:
+    if value not in allowed:
+        raise fail_usage(f"unknown format {value!r}; choose one of: {', '.join(allowed)}")
+    return value
+
+
+def split_codes(values: Optional[list[str]]) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [c.strip().upper() for c in v.split(",") if c.strip()]
+    return out
+
+
+def emit(text: str, output: Optional[Path]) -> None:
+    """Write text to stdout or atomically to a file."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from kapm.atomic import write_atomic
+
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as exc:
+        raise fail_usage(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def analyze_or_exit(paths: list[Path], as_of: date, **kw):
+    """Run the pipeline; a bad path is a usage error (exit 2)."""
+    from kapm.analysis import analyze
+    from kapm.workspace import UsageError
+
+    try:
+        return analyze(paths, as_of=as_of, **kw)
+    except UsageError as exc:
+        raise fail_usage(str(exc)) from None
+
+
+def one_project(analysis, path_hint: str):
+    """The single project a command needs (exit 2 listing candidates otherwise)."""
+    projects = analysis.projects
+    if len(projects) == 1:
+        return projects[0]
+    if not projects:
+        raise fail_usage(f"no project found in {path_hint}")
+    names = "\n".join(f"  {p.id}  ({p.dir})" for p in projects)
+    raise fail_usage(f"{path_hint} holds {len(projects)} projects; pass one of them:\n{names}")

@@ -1,0 +1,77 @@
+"""Rules: the registry (filled by importing the rule modules listed here) and the runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from kapm.findings import Finding
+from kapm.rules.registry import REGISTRY, Hit, Rule
+
+# Rule modules, explicitly: importing one registers its rules.
+from kapm.rules import stages, refs  # noqa: E402,F401
+
+
+def all_rules() -> dict[str, Rule]:
+    return dict(sorted(REGISTRY.items()))
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the validated project and everything derived from it lazily."""
+
+    result: object  # analysis.ProjectResult
+    as_of: date
+    settings: dict
+
+    @property
+    def project(self):
+        """The validated ProjectDoc."""
+        return self.result.model
+
+    @property
+    def source(self):
+        return self.result.source
+
+    @property
+    def account(self):
+        """The AccountFile model of the project's account, or None."""
+        acc = self.result.account
+        return acc.model if acc is not None else None
+
+    @property
+    def account_file(self):
+        acc = self.result.account
+        return acc.file if acc is not None else None
+
+    @property
+    def people(self) -> dict:
+        return self.result.people
+
+    @cached_property
+    def wbs(self):
+        from kapm.wbs import build
+
+        return self.result.__dict__.setdefault("_wbs", build(self.project.tasks))
+
+    def schedule(self, status: bool = True):
+        """The forecast schedule (None when the plan cannot be scheduled)."""
+        return self.result.schedule(status=status, as_of=self.as_of)
+
+
+def run_rules(projects, accounts, config, as_of: date) -> None:
+    """Run every project rule on every valid project; findings go onto each project."""
+    rules = [r for r in REGISTRY.values() if r.check is not None]
+    for proj in projects:
+        if proj.model is None:
+            continue
+        ctx = RuleContext(proj, as_of, config.settings)
+        for r in sorted(rules, key=lambda r: r.code):
+            for hit in r.check(ctx) or ():
+                proj.findings.append(_to_finding(r, hit, proj.source))
+
+
+def _to_finding(r: Rule, hit: Hit, source) -> Finding:
+    where = hit.source if hit.source is not None else source
+    return Finding(r.code, r.severity, hit.message, where.locate(hit.path, key=hit.key), hit.hint)
