@@ -893,3 +893,34 @@ def test_import_loads_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_json_schema_is_json_serialisable(schema):
+    import json
+
+    assert json.loads(json.dumps(schema, ensure_ascii=False)) == schema
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def test_project_sla_overrides_account_sla_per_priority():
+    acc = AccountFile.model_validate(load(ACCOUNT_YAML))
+    doc = ProjectDoc.model_validate(load(PROJECT_YAML))
+    sla = acc.account.sla.merged(doc.project.sla)
+    assert sla.target("urgent").respond == 60
+    assert sla.target("high").respond == 240
+    assert acc.account.sla.merged(None) is acc.account.sla
+
+
+def test_calendar_defaults_and_weekday_names():
+    assert Calendar.model_validate({}).workweek == ["mon", "tue", "wed", "thu", "fri"]
+    loc, kind, _ = one_error(Calendar, {"workweek": ["mon", "Tuesday"]})
+    assert (loc, kind) == (("workweek", 1), "literal_error")
+
+
+def test_dependency_equality_and_text():
+    a = Dependency.model_validate("SS:a+2d")
+    assert a == Dependency(task="a", type="SS", lag=2)
+    assert str(Dependency(task="a", lag=-1)) == "a-1d"
+    assert Dependency.model_validate({"task": "a"}).raw == "a"

@@ -27,6 +27,9 @@ class KapmModel(BaseModel):
         frozen=True,
         # Free text written as a YAML number (`phone: 12345`, `name: 2024`) is still text.
         coerce_numbers_to_str=True,
+        # Build validators on first use, not at import: commands that only need the
+        # classes (rule docs, --help) stay fast.
+        defer_build=True,
     )
 
     _path: Path = PrivateAttr(default=())
