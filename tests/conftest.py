@@ -1,0 +1,35 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_files(base: Path, files: dict[str, str | bytes]) -> Path:
+    """Write {relative path: text or bytes} under base; return base."""
+    for name, content in files.items():
+        p = base / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content, encoding="utf-8")
+    return base
+
+
+@pytest.fixture
+def project_dir(tmp_path, monkeypatch):
+    """Factory: write files into tmp_path, chdir there, return the folder."""
+    monkeypatch.chdir(tmp_path)
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_files(tmp_path, files)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
