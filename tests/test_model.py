@@ -447,8 +447,8 @@ def test_number_fields_refuse_booleans_and_text():
     msgs = errors(ProjectDoc, project(risks=[risk]))
     assert [m[0] for m in msgs] == [("risks", 0, "probability"), ("risks", 0, "impact")]
     assert "from 1 to 5" in msgs[0][2] and "from 1 to 5" in msgs[1][2]
-    assert "csat" not in str(errors(ProjectDoc, project(feedback=[{"date": "2026-01-01",
-                                                                  "nps": 11}])))
+    loc, _, msg = one_error(ProjectDoc, project(feedback=[{"date": "2026-01-01", "nps": 11}]))
+    assert loc == ("feedback", 0, "nps") and "from 0 to 10" in msg
 
 
 def test_milestone_flag_is_a_real_boolean():
@@ -924,3 +924,70 @@ def test_dependency_equality_and_text():
     assert a == Dependency(task="a", type="SS", lag=2)
     assert str(Dependency(task="a", lag=-1)) == "a-1d"
     assert Dependency.model_validate({"task": "a"}).raw == "a"
+
+
+def test_bounds_on_day_counts():
+    with pytest.raises(ValueError, match="more than 10000 working days"):
+        parse_duration("10001d")
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("9" * 5000 + "d")
+    with pytest.raises(ValueError, match="spans more than 10 years"):
+        parse_date_or_range("2000-01-01..2026-01-01")
+    loc, kind, msg = one_error(Task, {"id": "t", "name": "T", "depends": ["a+20001d"]})
+    assert loc == ("depends", 0) and "more than 10000" in msg
+    dep = Task.model_validate({"id": "t", "name": "T", "depends": ["a-20001d"]}).depends[0]
+    assert (dep.task, dep.alt) == ("a-20001d", None)
+
+
+# ----------------------------------------------------------------------------- fuzz
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["5d", "2w", "-1d", "2026-02-30", "2026-09-01", "2026-09-01T10:00",
+                     "2026-01-01..2025-01-01", "30%", "SS:a+1d", "phase-2d", "4h", "a b"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, path + (i,))
+
+
+_FULL = full_project()
+_ALL_PATHS = [p for p in _paths(_FULL) if p]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(where=st.sampled_from(_ALL_PATHS), value=_values)
+def test_fuzz_validation_raises_only_validation_errors(where, value):
+    import copy
+
+    data = copy.deepcopy(_FULL)
+    node = data
+    for step in where[:-1]:
+        node = node[step]
+    node[where[-1]] = value
+    try:
+        doc = ProjectDoc.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            assert all(isinstance(step, (str, int)) for step in err["loc"])
+            assert err["type"] != "value_error", err  # our parsers raise kapm_value
+        return
+    assign_paths(doc)
+    doc.model_dump(mode="json")

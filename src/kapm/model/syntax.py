@@ -217,6 +217,9 @@ class DateRange:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
+MAX_RANGE_DAYS = 3650  # bounded input: nothing downstream walks millions of days
+
+
 def parse_date_or_range(value: Any) -> DateRange:
     """A date, or ``YYYY-MM-DD..YYYY-MM-DD`` (inclusive, end on or after start)."""
     if isinstance(value, DateRange):
@@ -232,6 +235,8 @@ def parse_date_or_range(value: Any) -> DateRange:
             ) from None
         if end < start:
             raise SyntaxProblem(f"{value!r} ends before it starts; write the earlier date first")
+        if (end - start).days >= MAX_RANGE_DAYS:
+            raise SyntaxProblem(f"{value!r} spans more than {MAX_RANGE_DAYS // 365} years")
         return DateRange(start, end)
     if not isinstance(value, (str, date)):
         raise SyntaxProblem(
@@ -252,7 +257,8 @@ def expand_days(ranges: Any) -> list[date]:
 
 # --------------------------------------------------------------------------- durations
 
-_DUR_RE = re.compile(r"^([+-]?)\s*(\d+)\s*([dDwW]?)$")
+MAX_WORKING_DAYS = 10_000  # about 40 years; bounds the scheduler's day arithmetic
+_DUR_RE = re.compile(r"^([+-]?)\s*(\d{1,9})\s*([dDwW]?)$")
 _DAYS_PER_UNIT = {"": 1, "d": 1, "w": 5}
 
 
@@ -287,6 +293,11 @@ def _working_days(value: Any, *, signed: bool, what: str) -> int:
         )
     if days < 0 and not signed:
         raise SyntaxProblem(f"{_show(value)} is negative; {what} cannot be negative")
+    if abs(days) > MAX_WORKING_DAYS:
+        raise SyntaxProblem(
+            f"{_show(value)} is more than {MAX_WORKING_DAYS} working days; split the work "
+            "or check the number"
+        )
     return days
 
 
@@ -300,7 +311,7 @@ def parse_lag(value: Any) -> int:
     return _working_days(value, signed=True, what="lags")
 
 
-_CLOCK_RE = re.compile(r"(\d+)\s*([wdhm])", re.IGNORECASE)
+_CLOCK_RE = re.compile(r"(\d{1,9})\s*([wdhm])", re.IGNORECASE)
 _MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
 
 
@@ -314,7 +325,10 @@ def parse_clock_duration(value: Any) -> int:
         text = value.strip().replace(" ", "")
         parts = _CLOCK_RE.findall(text)
         if parts and "".join(n + u for n, u in parts) == text:
-            return sum(int(n) * _MINUTES[u.lower()] for n, u in parts)
+            minutes = sum(int(n) * _MINUTES[u.lower()] for n, u in parts)
+            if minutes > MAX_WORKING_DAYS * _MINUTES["d"]:
+                raise SyntaxProblem(f"{value!r} is more than {MAX_WORKING_DAYS} days")
+            return minutes
         raise SyntaxProblem(
             f"{value!r} is not a clock duration; write it like 30m, 4h or 1d (1d = 24 hours)"
         )
@@ -329,7 +343,7 @@ def parse_clock_duration(value: Any) -> int:
 
 DEPENDENCY_TYPES = ("FS", "SS", "FF", "SF")
 _PREFIX_RE = re.compile(r"^([A-Za-z]{2})\s*:\s*(.*)$", re.DOTALL)
-_TRAILING_LAG_RE = re.compile(r"^(.*?)\s*([+-])\s*(\d+)\s*([dDwW])$", re.DOTALL)
+_TRAILING_LAG_RE = re.compile(r"^(.*?)\s*([+-])\s*(\d{1,9})\s*([dDwW])$", re.DOTALL)
 
 
 def parse_dependency(value: str) -> tuple[str, str, int, tuple[str, int] | None]:
@@ -359,9 +373,12 @@ def parse_dependency(value: str) -> tuple[str, str, int, tuple[str, int] | None]
         if _is_id(base):
             alt = (base, lag)
     if _is_id(text):
+        # The other reading only counts when its lag is a usable one.
+        if alt is not None and abs(alt[1]) > MAX_WORKING_DAYS:
+            alt = None
         return text, dep_type, 0, alt
     if alt is not None:
-        return alt[0], dep_type, alt[1], None
+        return alt[0], dep_type, parse_lag(alt[1]), None
     if not text:
         raise SyntaxProblem(f"{value!r} names no task; write a task id, like design or SS:design")
     if re.match(r"^.*?[+-]\s*\d+$", text):
