@@ -10,6 +10,19 @@ Value-syntax errors have ``type == "kapm_value"`` and a ``msg`` written for user
 ("2026-02-30 is not a real date"); other types (``missing``, ``extra_forbidden``,
 ``literal_error``, ``string_type`` ...) are pydantic's own. For did-you-mean on
 ``extra_forbidden`` use ``known_fields(model_at(ProjectDoc, loc[:-1]))``.
+
+Decisions worth knowing:
+* Dates are ``date``; timestamps are ``datetime``, naive (project local time) unless the
+  file wrote an offset. Date lists (holidays, leaves) hold :class:`DateRange` objects.
+* Durations and lags are ints of working days (``2w`` = 10); SLA clock durations are
+  ints of minutes with ``1d`` = 24 hours.
+* ``depends`` items are :class:`Dependency` objects; ``"phase-2d"`` keeps both readings
+  until :meth:`Dependency.resolve` sees the task ids.
+* ``assignees`` is always ``{person: percent}`` (a list means 100 % each).
+* RACI: ``raci.accountable`` is a list (one id is accepted); the task ``owner`` counts
+  as accountable too: :meth:`Task.accountable`.
+* Day counts are bounded (10,000 working days; ranges up to 10 years) so later stages
+  never loop over absurd inputs.
 """
 
 from .base import KapmModel, assign_paths, iter_models, known_fields, model_at

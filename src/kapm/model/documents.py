@@ -19,7 +19,6 @@ from pydantic import Field, model_validator
 from .base import KapmModel
 from .syntax import (
     DEPENDENCY_TYPES,
-    Allocation,  # noqa: F401  (re-exported type for users of the module)
     Assignees,
     ClockDuration,
     Count,
