@@ -189,14 +189,15 @@ class WorkCalendar:
 
     def _grow_to_date(self, d: _dt.date) -> None:
         lo = _dt.date.fromordinal(self._lo)
-        span = len(self._working)
-        hi = lo + _dt.timedelta(days=span)
-        while d < lo:
-            lo -= _dt.timedelta(days=span)
-            span *= 2
-        while d >= hi:
-            hi += _dt.timedelta(days=span)
-            span *= 2
+        hi = lo + _dt.timedelta(days=len(self._working))
+        # Grow by at least half the current span (amortised O(1)) and a year of margin.
+        margin = _dt.timedelta(days=366 + len(self._working) // 2)
+        if d < lo:
+            lo = d - margin
+        if d >= hi:
+            hi = d + margin
+        if (hi - lo).days > _MAX_SPAN:
+            raise ValueError(f"date {d} is too far from the project start {self.start}")
         self._build(lo, hi)
 
     def _grow_to_index(self, i: int) -> None:
@@ -205,14 +206,16 @@ class WorkCalendar:
             raise ValueError(
                 f"working day {i} does not exist: the workweek is empty and only {n} workdays are listed"
             )
-        lo = _dt.date.fromordinal(self._lo)
-        hi = lo + _dt.timedelta(days=len(self._working))
+        per_week = len(self.workweek)
         while not self._first <= i < self._first + len(self._dates):
-            span = (hi - lo).days
+            lo = _dt.date.fromordinal(self._lo)
+            hi = lo + _dt.timedelta(days=len(self._working))
             if i < self._first:
-                lo -= _dt.timedelta(days=span)
+                missing = self._first - i
+                lo -= _dt.timedelta(days=missing * 7 // per_week + 366 + len(self._working) // 2)
             else:
-                hi += _dt.timedelta(days=span)
+                missing = i - self._first - len(self._dates) + 1
+                hi += _dt.timedelta(days=missing * 7 // per_week + 366 + len(self._working) // 2)
             if (hi - lo).days > _MAX_SPAN:
                 raise ValueError(f"working day {i} is too far from the project start {self.start}")
             self._build(lo, hi)
