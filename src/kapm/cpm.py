@@ -49,7 +49,9 @@ yields a negative total float on the tasks that drive it (the slip, in working d
 
 * total float = LS − ES (= LF − EF), may be negative;
 * free float = the smallest slack of the task's outgoing links measured on early dates,
-  never below 0; a task with no (counted) successor gets the slack to the project finish;
+  never below 0 and never above the total float (as in MS Project; it matters when day 0
+  or a deadline holds a successor); a task with no (counted) successor gets the slack to
+  the project finish;
 * critical = total float ≤ ``critical_threshold`` (default 0).
 
 Decisions for the forecast: **done** tasks are out of the backward pass: their late
@@ -279,6 +281,9 @@ def schedule(
                 slack = gap
         if slack is None:
             slack = project_finish - ef[v]
+        tf = lf[v] - ef[v]
+        if slack > tf:
+            slack = tf  # free float never exceeds total float (day 0 can absorb a lead)
         free_float[v] = slack if slack > 0 else 0
 
     critical = [state[i] != DONE and total_float[i] <= critical_threshold for i in range(n)]
