@@ -40,3 +40,22 @@ def ignored_filter(root: Path):
     if not ignored:
         return lambda path: False
     return lambda path: path.resolve() in ignored
+
+
+def describe_worktree(path: Path) -> dict:
+    """The commit checked out at ``path`` and whether files below ``path`` have
+    uncommitted changes: ``{"commit": sha or None, "dirty": bool}``.
+
+    Used to stamp reports with their provenance; outside a repository (or without git)
+    both are empty (``None`` / ``False``)."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        head = _git(["rev-parse", "--verify", "-q", "HEAD"], folder)
+    except OSError:
+        return {"commit": None, "dirty": False}
+    if head.returncode != 0:
+        return {"commit": None, "dirty": False}
+    commit = head.stdout.decode("ascii", "replace").strip() or None
+    status = _git(["status", "--porcelain", "--untracked-files=normal", "--", "."], folder)
+    dirty = status.returncode == 0 and bool(status.stdout.strip())
+    return {"commit": commit, "dirty": dirty}
