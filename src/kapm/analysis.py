@@ -40,6 +40,7 @@ class ProjectResult:
     findings: list[Finding] = field(default_factory=list)
     config: "Config" = None
     as_of: date | None = None
+    baseline_rev: str | None = None  # --baseline REV (kapm.history reads it; else project.baseline)
 
     @property
     def id(self) -> str:
@@ -108,14 +109,14 @@ class Analysis:
         return next((p for p in self.projects if p.id == name), None)
 
 
-def load_config(path: Path | None) -> Config:
+def load_config(path: Path | None, raw: bytes | None = None) -> Config:
     from kapm.model import WorkspaceConfig
 
     cfg = Config(model=WorkspaceConfig(kapm=1))
     cfg.settings = cfg.model.rules.settings.model_dump()
     if path is None:
         return cfg
-    sf = read_source(path, DEFAULT_MAX)
+    sf = read_source(path, DEFAULT_MAX, raw)
     cfg.file = sf
     cfg.findings.extend(sf.findings)
     if sf.data is None or sf.findings:
@@ -159,8 +160,8 @@ def _config_codes(rules, source: Source) -> list[Finding]:
     return out
 
 
-def _load_account(path: Path, cfg: Config) -> AccountResult:
-    sf = read_source(path, cfg.max_bytes)
+def _load_account(path: Path, cfg: Config, raw: bytes | None = None) -> AccountResult:
+    sf = read_source(path, cfg.max_bytes, raw)
     res = AccountResult(file=sf, findings=list(sf.findings))
     if sf.data is None or sf.findings:
         return res
@@ -175,9 +176,13 @@ def _load_account(path: Path, cfg: Config) -> AccountResult:
     return res
 
 
-def load_project(folder: Path, files: list[Path], cfg: Config) -> ProjectResult:
-    """Read, merge and validate one project's files (no rules yet)."""
-    sources = [read_source(p, cfg.max_bytes) for p in files]
+def load_project(folder: Path, files: list[Path], cfg: Config, contents: dict | None = None) -> ProjectResult:
+    """Read, merge and validate one project's files (no rules yet).
+
+    ``contents`` maps some of ``files`` to their bytes (older versions read from git by
+    :mod:`kapm.history`); those files are not read from disk."""
+    contents = contents or {}
+    sources = [read_source(p, cfg.max_bytes, contents.get(p)) for p in files]
     findings = [f for sf in sources for f in sf.findings]
     readable = [sf for sf in sources if sf.data is not None and not sf.findings]
     doc, source, merge_findings = merge(readable if readable else sources)
@@ -225,18 +230,22 @@ def _attach_account(proj: ProjectResult, accounts: list[AccountResult]) -> None:
             proj.account = match
 
 
-def analyze(paths: list[Path], *, as_of: date, select=None, ignore=None, run_rules: bool = True) -> Analysis:
-    """Run the whole check pipeline over PATHs (raises workspace.UsageError for bad paths)."""
+def analyze(paths: list[Path], *, as_of: date, select=None, ignore=None, run_rules: bool = True,
+            baseline: str | None = None) -> Analysis:
+    """Run the whole check pipeline over PATHs (raises workspace.UsageError for bad paths).
+
+    ``baseline``: a git revision (``--baseline``) that rules comparing with the baseline
+    (X003) use instead of ``project.baseline``; see :mod:`kapm.history`."""
     gc_was = gc.isenabled()
     gc.disable()  # the pipeline allocates many small objects and frees few: 2-3x faster
     try:
-        return _analyze(paths, as_of=as_of, select=select, ignore=ignore, run_rules=run_rules)
+        return _analyze(paths, as_of=as_of, select=select, ignore=ignore, run_rules=run_rules, baseline=baseline)
     finally:
         if gc_was:
             gc.enable()
 
 
-def _analyze(paths, *, as_of, select, ignore, run_rules) -> Analysis:
+def _analyze(paths, *, as_of, select, ignore, run_rules, baseline=None) -> Analysis:
     layout = discover(paths)
     cfg = load_config(layout.config)
     accounts = [_load_account(p, cfg) for p in layout.accounts]
@@ -244,6 +253,7 @@ def _analyze(paths, *, as_of, select, ignore, run_rules) -> Analysis:
     for pf in layout.projects:
         proj = load_project(pf.dir, pf.files, cfg)
         proj.as_of = as_of
+        proj.baseline_rev = baseline
         _attach_account(proj, accounts)
         projects.append(proj)
     findings: list[Finding] = list(cfg.findings)

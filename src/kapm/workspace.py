@@ -77,14 +77,16 @@ class SourceFile:
         return scan_ignores(self.text or "")
 
 
-def read_source(path: Path, max_bytes: int) -> SourceFile:
+def read_source(path: Path, max_bytes: int, raw: bytes | None = None) -> SourceFile:
+    """Read and parse one file; ``raw`` gives its bytes instead (an older version from git)."""
     display = display_path(path)
     sf = SourceFile(path=path, display=display)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        sf.findings.append(Finding("Y001", ERROR, f"cannot read file: {exc.strerror or exc}", Location(display)))
-        return sf
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            sf.findings.append(Finding("Y001", ERROR, f"cannot read file: {exc.strerror or exc}", Location(display)))
+            return sf
     text, findings = yamlload.decode(raw, display, max_bytes)
     if text is None:
         sf.findings.extend(findings)
