@@ -29,10 +29,9 @@ def _raw_at(doc, loc: tuple):
 def _context(doc, loc: tuple) -> str:
     """' in task "build"' — the nearest enclosing list item with an id."""
     for n in range(len(loc), 0, -1):
-        if isinstance(loc[n - 1], int) and n >= 2 and isinstance(loc[n - 2], str):
+        if isinstance(loc[n - 1], int) and n >= 2 and loc[n - 2] in _NOUNS:
             item = _raw_at(doc, loc[:n])
-            section = loc[n - 2]
-            noun = _NOUNS.get(section, section.rstrip("s"))
+            noun = _NOUNS[loc[n - 2]]
             if isinstance(item, dict) and isinstance(item.get("id"), (str, int)):
                 return f" in {noun} '{item['id']}'"
             return f" in {noun} #{loc[n - 1] + 1}"

@@ -247,7 +247,7 @@ def _build(parser, want_positions: bool):
     root = None
 
     # Each stack frame: [container, is_map, pending_key, key_pos, nodes, depth_below, alias_depth,
-    #                    anchor, path, first_key_lines]
+    #                    anchor, path, first_key_lines, start position]
     stack: list[list] = []
 
     e = get()  # StreamStart
@@ -315,13 +315,14 @@ def _build(parser, want_positions: bool):
             if positions is not None and stack:
                 _record(positions, stack, parent_path, line, col)
             stack.append([{} if is_map else [], is_map, _NOKEY, None, 1, 0, 0, e.anchor,
-                          parent_path, {} if is_map else None])
+                          parent_path, {} if is_map else None, (line, col)])
             if positions is not None and len(stack) == 1:
                 positions[()] = (line, col, line, col)
             continue
         elif cls is MapEnd or cls is SeqEnd:
             frame = stack.pop()
             value, nodes, depth, adepth = frame[0], frame[4], frame[5] + 1, frame[6]
+            line, col = frame[10]
             if frame[7]:
                 anchors[frame[7]] = (value, nodes, depth, adepth)
             if not stack:
