@@ -18,7 +18,7 @@ def _earned_value(ctx):
         except ImportError:
             cache[ctx.as_of] = None
         else:
-            cache[ctx.as_of] = earned_value(ctx.result, ctx.as_of) if ctx.result.ok else None
+            cache[ctx.as_of] = earned_value(ctx.result, ctx.as_of)
     return cache[ctx.as_of]
 
 
