@@ -294,3 +294,22 @@ def _parse_commit(record: str) -> Commit:
 def _first_line(raw: bytes) -> str:
     text = raw.decode("utf-8", "replace").strip()
     return text.splitlines()[-1] if text else "unknown error"
+
+
+def describe_worktree(path: Path) -> dict:
+    """The commit checked out at ``path`` and whether files below ``path`` have
+    uncommitted changes: ``{"commit": full id or None, "dirty": bool}``.
+
+    Used to stamp reports with their provenance; outside a repository (or without git)
+    the answer is ``{"commit": None, "dirty": False}``, never an error."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        head = _git(["rev-parse", "--verify", "--quiet", "HEAD"], folder)
+        if head.returncode != 0:
+            return {"commit": None, "dirty": False}
+        status = _git(["status", "--porcelain", "--untracked-files=normal", "--", "."], folder)
+    except (GitError, OSError):
+        return {"commit": None, "dirty": False}
+    commit = head.stdout.decode("ascii", "replace").strip() or None
+    dirty = status.returncode == 0 and bool(status.stdout.strip())
+    return {"commit": commit, "dirty": dirty}
