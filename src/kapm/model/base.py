@@ -64,13 +64,45 @@ def iter_models(obj: Any, path: Path = ()) -> Iterator[tuple[Path, KapmModel]]:
             yield from iter_models(item, path + (key,))
 
 
+def _model_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, YAML key) of the fields of ``cls`` that can hold model objects."""
+    cached = cls.__dict__.get("_kapm_model_fields")
+    if cached is None:
+        cached = tuple((name, _field_key(name, f)) for name, f in cls.model_fields.items()
+                       if _holds_models(f.annotation))
+        type.__setattr__(cls, "_kapm_model_fields", cached)
+    return cached
+
+
+def _holds_models(tp: Any) -> bool:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return True
+    return any(_holds_models(a) for a in typing.get_args(tp))
+
+
+def _assign(obj: Any, path: Path) -> None:
+    if isinstance(obj, KapmModel):
+        obj._path = path
+        for name, key in _model_fields(type(obj)):
+            value = getattr(obj, name)
+            if value is not None:
+                _assign(value, path + (key,))
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            _assign(item, path + (i,))
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            _assign(item, path + (key,))
+
+
 def assign_paths(doc: KapmModel, root: Path = ()) -> None:
     """Record on every nested model object its path inside ``doc`` (see :attr:`path`).
 
     Setting a private attribute is allowed on frozen models; field values stay frozen.
     """
-    for path, model in iter_models(doc, root):
-        model._path = path
+    # Only fields that can hold models are walked (a generic walk over every scalar
+    # costs 0.5 s on 10,000 tasks).
+    _assign(doc, root)
 
 
 def known_fields(model_cls: type[BaseModel]) -> list[str]:
