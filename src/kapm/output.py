@@ -91,8 +91,12 @@ def format_github(rep: Report) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
+from kapm.output_ci import format_junit, format_sarif  # noqa: E402  (CI formats, kept in their own module)
+
 FORMATS = {
     "text": format_text,
     "json": format_json,
     "github": format_github,
+    "junit": format_junit,
+    "sarif": format_sarif,
 }
