@@ -12,6 +12,7 @@ from kapm.rules.registry import REGISTRY, Hit, Rule
 # Rule modules, explicitly: importing one registers its rules.
 from kapm.rules import stages, refs  # noqa: E402,F401
 from kapm.rules import owners, goals, risk, client, change, budget, quality  # noqa: E402,F401
+from kapm.rules import plan  # noqa: E402,F401
 
 
 def all_rules() -> dict[str, Rule]:
