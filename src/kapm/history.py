@@ -240,16 +240,22 @@ class ProjectHistory:
         return list(reversed(self.repo.log([self.rel_dir], head=head_id, exclude=since)))
 
     # loading ---------------------------------------------------------------------------
-    def at(self, commit: Commit | str, label: str | None = None) -> Version:
-        """The project at a commit (a :class:`Commit` or a verified commit id)."""
-        if isinstance(commit, str):
-            commit = self.repo.commit_info(commit)
-        entries = self.repo.ls_tree(commit.id, [self.rel_dir, *self._config_candidates,
+    def files_at(self, commit_id: str) -> tuple[_Files | None, str]:
+        """Which files make the project at a verified commit, and their cache key
+        ('' when the project does not exist there).  One ``git ls-tree``."""
+        entries = self.repo.ls_tree(commit_id, [self.rel_dir, *self._config_candidates,
                                                 *self._account_candidates])
         files = self._select({e.path: e.blob for e in entries})
+        return files, files.key(self.repo.root) if files is not None else ""
+
+    def at(self, commit: Commit | str, label: str | None = None, *, files=None) -> Version:
+        """The project at a commit (a :class:`Commit` or a verified commit id);
+        ``files``: the answer of :meth:`files_at` when the caller has it."""
+        if isinstance(commit, str):
+            commit = self.repo.commit_info(commit)
+        files, key = files if files is not None else self.files_at(commit.id)
         if files is None:
             return Version(label or commit.short, commit, None)
-        key = files.key(self.repo.root)
         result = self._cached(key)
         if result is None:
             contents = self.repo.read_blobs(files.blobs())
