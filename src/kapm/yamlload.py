@@ -253,6 +253,30 @@ def _build(parser, want_positions: bool):
     e = get()  # StreamStart
     while True:
         e = get()
+        # Fast path (most events): an untagged, unanchored plain or quoted scalar inside a
+        # collection, when no positions are wanted.
+        if type(e) is Scalar and stack and positions is None and not e.anchor and (
+                e.tag is None or e.tag == "!" or e.implicit[0]):
+            parent = stack[-1]
+            if parent[1]:
+                if parent[2] is _NOKEY:
+                    key = e.value
+                    if key in parent[0] or key in parent[9]:
+                        m = e.start_mark
+                        first = parent[9].get(key)
+                        where = f" (first defined on line {first})" if first else ""
+                        raise YamlProblem("Y002", f"duplicate key {key!r}{where}", m.line + 1, m.column + 1,
+                                          "a later key would silently replace the earlier one; keep one")
+                    parent[9][key] = e.start_mark.line + 1
+                    parent[2] = key
+                    parent[4] += 1
+                    continue
+                parent[0][parent[2]] = resolve_plain(e.value) if e.implicit[0] else e.value
+                parent[2] = _NOKEY
+            else:
+                parent[0].append(resolve_plain(e.value) if e.implicit[0] else e.value)
+            parent[4] += 1
+            continue
         if e is None or isinstance(e, StreamEnd):
             break
         if isinstance(e, DocStart):
