@@ -390,9 +390,25 @@ def load_revision(history: ProjectHistory, rev: str, *, what: str = "revision") 
 
 @dataclass
 class Baseline:
+    """The project at a baseline revision; :meth:`plan` is its plan schedule."""
+
     rev: str
     version: Version
-    schedule: object  # the plan schedule (no status) of the project at ``rev``
+
+    def plan(self):
+        """The plan schedule (no status, SPEC §6) at the baseline (computed once)."""
+        memo = self.__dict__.get("_plan")
+        if memo is None:
+            res = self.version.result
+            res.as_of = self.version.day
+            memo = res.schedule(status=False, as_of=self.version.day)
+            if memo is None:
+                from kapm.schedule import unschedulable_reason
+
+                raise GitError(f"the plan at baseline {self.rev!r} cannot be scheduled: "
+                               f"{unschedulable_reason(res)}")
+            self.__dict__["_plan"] = memo
+        return memo
 
 
 def baseline_rev(result, rev: str | None = None) -> str | None:
@@ -429,11 +445,7 @@ def load_baseline(result, rev: str | None = None) -> Baseline | None:
     if not version.ok:
         raise GitError(f"the project at baseline {rev!r} ({version.commit.short}) does not validate: "
                        f"{version.reason()}")
-    version.result.as_of = version.day
-    sched = version.result.schedule(status=False, as_of=version.day)
-    if sched is None:
-        raise GitError(f"the plan at baseline {rev!r} cannot be scheduled (dependency cycle?)")
-    memo[rev] = Baseline(rev, version, sched)
+    memo[rev] = Baseline(rev, version)
     return memo[rev]
 
 

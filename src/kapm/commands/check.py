@@ -18,6 +18,8 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(False, "--strict", help="Warnings fail the check too (exit 1)."),
         select: Optional[List[str]] = typer.Option(None, "--select", help="Only these codes or families (e.g. K,C001)."),
         ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these codes or families."),
+        baseline: Optional[str] = typer.Option(None, "--baseline", metavar="REV",
+                                               help="Git revision of the baseline for X003 (default: project.baseline)."),
         as_of: Optional[str] = common.AsOf,
         output: Optional[Path] = common.Output,
         no_color: bool = common.NoColor,
@@ -29,8 +31,10 @@ def register(app: typer.Typer) -> None:
 
         common.check_format(format, FORMATS)
         day = common.parse_as_of(as_of)
+        if baseline is not None:
+            _verify_baseline(baseline, list(paths or []))
         analysis = common.analyze_or_exit(list(paths or []), day, select=common.split_codes(select),
-                                          ignore=common.split_codes(ignore))
+                                          ignore=common.split_codes(ignore), baseline=baseline)
         from kapm.rules import all_rules
 
         report = Report(findings=analysis.findings, as_of=day.isoformat(), projects=len(analysis.projects),
@@ -43,3 +47,15 @@ def register(app: typer.Typer) -> None:
         counts = report.counts()
         if counts["error"] or (strict and counts["warning"]):
             raise typer.Exit(1)
+
+
+def _verify_baseline(rev: str, paths: list[Path]) -> None:
+    """--baseline must name a commit of the repository holding the first PATH (exit 2)."""
+    from kapm.gitlayer import GitError, Repo
+
+    where = paths[0] if paths else Path(".")
+    try:
+        with Repo.open(where if where.exists() else Path("."), purpose="read the baseline") as repo:
+            repo.verify(rev, what="baseline revision")
+    except GitError as exc:
+        raise common.fail_usage(str(exc)) from None

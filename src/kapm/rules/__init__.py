@@ -13,6 +13,7 @@ from kapm.rules.registry import REGISTRY, Hit, Rule
 from kapm.rules import stages, refs  # noqa: E402,F401
 from kapm.rules import owners, goals, risk, client, change, budget, quality  # noqa: E402,F401
 from kapm.rules import plan  # noqa: E402,F401
+from kapm.rules import history_rules  # noqa: E402,F401
 
 
 def all_rules() -> dict[str, Rule]:
