@@ -79,11 +79,13 @@ def test_strict_select_ignore(project_dir):
     files = dict(GOOD)
     files["tasks.yaml"] = "kapm: 1\ntasks:\n  - {id: a, name: A, duration: 3d}  # kapm: ignore\n"
     project_dir(files)
-    assert run("check").exit_code == 0  # S006 is a warning
-    assert run("check", "--strict").exit_code == 1
-    assert run("check", "--strict", "--ignore", "S006", "--ignore", "A").exit_code == 0
+    assert run("check", "--select", "S").exit_code == 0  # S006 is a warning
+    assert run("check", "--select", "S", "--strict").exit_code == 1
+    assert run("check", "--strict", "--select", "S", "--ignore", "S006").exit_code == 0
     assert run("check", "--strict", "--select", "R").exit_code == 0
-    assert run("check", "--strict", "--select", "S,R").exit_code == 1
+    assert run("check", "--strict", "--select", "R,S006").exit_code == 1
+    out = run("check", "--select", "S006", "--format", "json").stdout
+    assert {f["code"] for f in json.loads(out)["findings"]} == {"S006"}
 
 
 def test_inline_ignore_with_code(project_dir):
