@@ -61,7 +61,8 @@ def deadline_missed(ctx):
         slip = ts.ef - bound
         if slip > 0:
             kind = "milestone" if ts.milestone else ("summary task" if ts.summary else "task")
-            yield Hit(f"{kind} '{t.id}' is forecast to finish on {ts.finish}, {_days(slip)} after its deadline "
+            when = f"is forecast for {ts.finish}" if ts.milestone else f"is forecast to finish on {ts.finish}"
+            yield Hit(f"{kind} '{t.id}' {when}, {_days(slip)} after its deadline "
                       f"{t.deadline} (total float {-slip}); its successors and the client date slip with it",
                       t.path + ("deadline",),
                       "shorten or overlap the critical tasks before it (kapm plan --critical), "
@@ -284,8 +285,8 @@ def finish_overdue(ctx):
             continue
         late = idx - (cal.last_index(ts.finish) + 1)
         f = fc.by_id[ts.id]
-        what = "milestone" if ts.milestone else "task"
-        yield Hit(f"{what} '{ts.id}' was planned to finish on {ts.finish} ({_days(late)} before the status date) "
+        what = f"milestone '{ts.id}' was planned for" if ts.milestone else f"task '{ts.id}' was planned to finish on"
+        yield Hit(f"{what} {ts.finish} ({_days(late)} before the status date) "
                   f"and is not done; the forecast finish is {f.finish}", ts.task.path + ("id",),
                   "record actual_finish and progress: 100 if it is done, otherwise update remaining or progress "
                   "and check its successors")
