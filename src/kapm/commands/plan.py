@@ -20,6 +20,8 @@ def register(app: typer.Typer) -> None:
         no_status: bool = typer.Option(False, "--no-status",
                                        help="The plan schedule: ignore actuals and the status date."),
         critical: bool = typer.Option(False, "--critical", help="Show only the critical tasks."),
+        baseline: Optional[str] = typer.Option(None, "--baseline", metavar="REV",
+                                               help="Git revision whose plan is the baseline (default: project.baseline)."),
         format: str = typer.Option("table", "--format", "-f", help="table, gantt, json, csv or mermaid."),
         as_of: Optional[str] = common.AsOf,
         output: Optional[Path] = common.Output,
@@ -42,6 +44,7 @@ def register(app: typer.Typer) -> None:
             print(f"kapm: error: project '{proj.id}' cannot be scheduled: "
                   f"{unschedulable_reason(proj) or 'dates out of range'}", file=sys.stderr)
             raise typer.Exit(1)
+        _apply_baseline(proj, sch, baseline)
         health = None
         if not no_status:
             from kapm.status import health as project_health
@@ -51,6 +54,22 @@ def register(app: typer.Typer) -> None:
         view = PlanView(project=proj, schedule=sch, as_of=None if no_status else day, health=health,
                         critical_only=critical, color=color, width=_width(output), quiet=quiet)
         common.emit(FORMATS[format](view), output)
+
+
+def _apply_baseline(proj, sch, rev: str | None) -> None:
+    """Baseline dates and finish variances from the plan at REV (kapm.history).  An
+    unreadable --baseline is a usage error; an unreadable project.baseline only a note."""
+    from kapm.gitlayer import GitError
+    from kapm.history import apply_baseline, baseline_rev, load_baseline
+
+    if not baseline_rev(proj, rev):
+        return
+    try:
+        apply_baseline(sch, load_baseline(proj, rev).plan())
+    except GitError as exc:
+        if rev:
+            raise common.fail_usage(str(exc)) from None
+        print(f"kapm: note: project.baseline not applied: {exc}", file=sys.stderr)
 
 
 def _width(output) -> int:
