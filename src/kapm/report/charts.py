@@ -33,9 +33,19 @@ def _n(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _width(ch: str) -> int:
+    return 2 if ord(ch) >= 0x2E80 else 1  # CJK and other wide characters take two cells
+
+
 def _clip(text: str, limit: int) -> str:
+    """One line of at most ``limit`` cells (wide characters count two), with an ellipsis."""
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    used = 0
+    for k, ch in enumerate(text):
+        used += _width(ch)
+        if used > limit:
+            return text[: max(k - 1, 0)] + "…"
+    return text
 
 
 def _svg(width: float, height: float, title: str, body: list[str], cls: str) -> Markup:
@@ -55,8 +65,8 @@ def gantt(rows: list[dict], *, as_of: date, deadline: date | None, t, fmt, title
     label_w, chart_w, row_h, top = 290.0, 690.0, 20.0, 34.0
     dated = [r for r in rows if r.get("start") and r.get("finish")]
     if not dated:
-        return _svg(label_w + chart_w, 40, title,
-                    [f'<text x="8" y="24" fill="{MUTED}">{escape(t("No scheduled tasks."))}</text>'], "gantt")
+        empty = t("No scheduled tasks.")
+        return _svg(label_w + chart_w, 40, title, [f'<text x="8" y="24" fill="{MUTED}">{escape(empty)}</text>'], "gantt")
     days = [as_of]
     for r in dated:
         days += [r["start"], r["finish"]]
@@ -95,7 +105,7 @@ def gantt(rows: list[dict], *, as_of: date, deadline: date | None, t, fmt, title
         indent = 6 + 10 * min(int(r.get("level", 0)), 6)
         weight = ' font-weight="600"' if r.get("summary") else ""
         colour = RED if r.get("critical") else INK
-        name = _clip(r.get("name", ""), 44 - indent // 10)
+        name = _clip(r.get("name", ""), 50 - indent // 5)
         body.append(f'<text x="{_n(indent)}" y="{_n(y + 14)}" fill="{colour}"{weight}>'
                     f'{escape(name)}</text>')
         xs, xf = x(r["start"]), x(r["finish"] + timedelta(days=1))
@@ -190,10 +200,11 @@ def heatmap(matrix: list[list[list[str]]], *, t, title: str) -> Markup:
     for i in range(1, 6):
         body.append(f'<text x="{_n(left + (i - 0.5) * cell)}" y="{_n(top + 5 * cell + 16)}" text-anchor="middle" '
                     f'fill="{MUTED}">{i}</text>')
+    impact, probability = t("Impact"), t("Probability")
     body.append(f'<text x="{_n(left + 2.5 * cell)}" y="{_n(top + 5 * cell + 38)}" text-anchor="middle" fill="{INK}" '
-                f'font-weight="600">{escape(t("Impact"))}</text>')
+                f'font-weight="600">{escape(impact)}</text>')
     body.append(f'<text transform="translate(18 {_n(top + 2.5 * cell)}) rotate(-90)" text-anchor="middle" '
-                f'fill="{INK}" font-weight="600">{escape(t("Probability"))}</text>')
+                f'fill="{INK}" font-weight="600">{escape(probability)}</text>')
     return _svg(left + 5 * cell + 16, top + 5 * cell + 58, title, body, "heatmap")
 
 
@@ -215,8 +226,8 @@ def scurve(series: list[dict], *, as_of: date, bac: float | None, t, fmt, title:
     width, height, left, right, top, bottom = 980.0, 330.0, 90.0, 20.0, 16.0, 60.0
     points = [s for s in series if s.get("date") is not None]
     if len(points) < 2:
-        return _svg(width, 40, title, [f'<text x="8" y="24" fill="{MUTED}">'
-                                       f'{escape(t("No earned-value data."))}</text>'], "scurve")
+        empty = t("No earned-value data.")
+        return _svg(width, 40, title, [f'<text x="8" y="24" fill="{MUTED}">{escape(empty)}</text>'], "scurve")
     d0, d1 = points[0]["date"], points[-1]["date"]
     span = max((d1 - d0).days, 1)
     values = [v for s in points for v in (s.get("pv"), s.get("ev"), s.get("ac")) if v is not None]
@@ -271,5 +282,6 @@ def scurve(series: list[dict], *, as_of: date, bac: float | None, t, fmt, title:
         body.append(f'<text x="{_n(lx + 28)}" y="{_n(ly)}" fill="{INK}">{escape(text)}</text>')
         lx += 60 + 7 * len(text)
     body.append(f'<line x1="{_n(lx)}" y1="{_n(ly - 10)}" x2="{_n(lx)}" y2="{_n(ly + 2)}" stroke="{TODAY}" stroke-width="2"/>')
-    body.append(f'<text x="{_n(lx + 6)}" y="{_n(ly)}" fill="{INK}">{escape(t("status date"))}</text>')
+    today = t("status date")
+    body.append(f'<text x="{_n(lx + 6)}" y="{_n(ly)}" fill="{INK}">{escape(today)}</text>')
     return _svg(width, height, title, body, "scurve")

@@ -188,7 +188,10 @@ def render(context: dict, template: str, fmt: str, workspace_root: Path | None,
             if time.monotonic() > deadline:
                 raise _Timeout()
             parts.append(chunk)
-        return "".join(parts)
+        text = "".join(parts)
+        if fmt == "md":  # block tags leave runs of blank lines; one is enough in Markdown
+            text = re.sub(r"\n{3,}", "\n\n", text)
+        return text
     except _Timeout:
         raise TemplateProblem(f"rendering took longer than {time_limit:g} seconds; stopped",
                               *_where(None, files, name)) from None
