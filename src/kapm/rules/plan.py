@@ -400,13 +400,16 @@ def over_allocated(ctx):
                 _d, kind, alloc, k = ev[i]
                 if kind > 0:
                     active[k] = active.get(k, 0.0) + alloc
+                    load += alloc
                     opener = k if opener is None or k > opener else opener
                 else:
                     active[k] -= alloc
+                    load -= alloc
                     if active[k] <= _EPS:
                         del active[k]
                 i += 1
-            load = sum(active.values())
+            if not active:
+                load = 0.0  # no float drift between busy periods
             if load > cap + _EPS:
                 if period is None:
                     period = [day, load, dict(active), opener if opener is not None else max(active)]
