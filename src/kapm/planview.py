@@ -221,7 +221,7 @@ _RED, _GREEN, _YELLOW, _CYAN, _DIM, _BOLD, _RESET = ("\x1b[31m", "\x1b[32m", "\x
 
 def format_gantt(view: PlanView) -> str:
     """A Gantt chart on a working-day axis: one column = k working days (k ≥ 1 so that the
-    plan fits the width).  █ critical, ▒ other tasks, ━ summaries, ◆ milestones, │ the
+    plan fits the width; a short plan gets up to 3 columns per day).  █ critical, ▒ other tasks, ━ summaries, ◆ milestones, │ the
     status date."""
     from rich.cells import cell_len
 
@@ -239,10 +239,12 @@ def format_gantt(view: PlanView) -> str:
     span = hi - lo
     cols = max(view.width - label_w - 2, 20)
     k = -(-span // cols)  # working days per column
-    ncols = -(-span // k)
+    zoom = max(1, min(3, cols // span)) if k == 1 else 1  # columns per day for short plans
+    ncols = -(-span // k) * zoom
 
-    def col(i: int) -> int:
-        return min(max((i - lo) // k, 0), ncols - 1)
+    def col(i: int, last: bool = False) -> int:
+        c = (i - lo) // k * zoom + (zoom - 1 if last else 0)
+        return min(max(c, 0), ncols - 1)
 
     today = col(status) if status is not None else None
     out = []
@@ -253,14 +255,14 @@ def format_gantt(view: PlanView) -> str:
     axis = [" "] * ncols
     c = 0
     while c < ncols:
-        lab = cal.date(lo + c * k).strftime("%m-%d")
+        lab = cal.date(lo + c // zoom * k).strftime("%m-%d")
         if c + len(lab) <= ncols:
             axis[c:c + len(lab)] = list(lab)
         c += max(10, len(lab) + 2)
     year_line = [" "] * ncols
     last_year = None
     for c in range(ncols):
-        y = cal.date(lo + c * k).year
+        y = cal.date(lo + c // zoom * k).year
         if y != last_year and c + 4 <= ncols and all(ch == " " for ch in year_line[max(c - 1, 0):c + 4]):
             year_line[c:c + 4] = list(str(y))
             last_year = y
@@ -277,12 +279,12 @@ def format_gantt(view: PlanView) -> str:
             cells[today] = "│"
         if t.milestone:
             shown = t.es - 1 if t.es != 0 else 0
-            cells[col(shown)] = "◆"
+            cells[col(shown, last=True)] = "◆"
             kind = "ms"
         else:
             ch = "━" if t.summary else ("█" if t.critical else "▒")
             last = max(t.ef - 1, t.es)
-            for c in range(col(t.es), col(last) + 1):
+            for c in range(col(t.es), col(last, last=True) + 1):
                 cells[c] = ch
             kind = "sum" if t.summary else "task"
         bar = "".join(cells).rstrip()
@@ -297,7 +299,8 @@ def format_gantt(view: PlanView) -> str:
         out.append(f"{name}  {bar}".rstrip())
     if not view.quiet:
         out.append("")
-        legend = f"1 column = {_days(k)} · █ critical · ▒ task · ━ summary · ◆ milestone"
+        scale = f"1 column = {_days(k)}" if zoom == 1 else f"1 working day = {zoom} columns"
+        legend = f"{scale} · █ critical · ▒ task · ━ summary · ◆ milestone"
         if today is not None:
             legend += f" · │ status date {view.as_of}"
         out.append(legend)
