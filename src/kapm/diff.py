@@ -198,8 +198,10 @@ def headline(d: dict) -> str:
         parts.append("critical path changed")
     if d["eac"]["from"] != d["eac"]["to"]:
         parts.append(f"EAC {_money(d['eac']['from'])} → {_money(d['eac']['to'])}")
-    if d["changes"]["added"] or d["changes"]["status"]:
-        parts.append(f"change requests +{len(d['changes']['added'])} ~{len(d['changes']['status'])}")
+    ch = d["changes"]
+    if ch["added"]:
+        parts.append(f"{len(ch['added'])} new change request{'s' if len(ch['added']) != 1 else ''}")
+    parts += [f"{x['id']} {x['to']}" for x in ch["status"]]
     if is_empty(d):
         parts = ["no changes"]
     return "; ".join(parts)
@@ -253,7 +255,7 @@ def to_text(d: dict, color: bool = False) -> str:
         lines += [paint(f"  + {i}", "32") for i in c["added"]]
         lines += [paint(f"  ~ {x['id']}  {x['from']} → {x['to']}", "33") for x in c["status"]]
     if d["log"]["added"] or d["requests"]["added"]:
-        lines += ["", f"Log +{d['log']['added']} entries, client requests +{d['requests']['added']}"]
+        lines += ["", f"Added: {d['log']['added']} log entries, {d['requests']['added']} client requests"]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -323,7 +325,7 @@ def to_md(d: dict, color: bool = False) -> str:
     rows += [f"| status | {_code(x['id'])} | {x['from']} → {x['to']} |" for x in c["status"]]
     section(f"Change requests ({len(rows)})", rows, "| change | request | status |")
     if d["log"]["added"] or d["requests"]["added"]:
-        out.append(f"Log: +{d['log']['added']} entries · client requests: +{d['requests']['added']}")
+        out.append(f"Added: {d['log']['added']} log entries, {d['requests']['added']} client requests")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
