@@ -98,7 +98,8 @@ def md_escape(value) -> str:
         return ""
     text = " ".join(str(value).replace("\r", "\n").split("\n"))
     text = _MD_SPECIAL.sub(r"\\\1", text).strip()
-    text = re.sub(r"^([#>+-]|\d+[.)])", r"\\\1", text)
+    text = re.sub(r"^([#>+-])", r"\\\1", text)
+    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
     return text
 
 
