@@ -8,7 +8,8 @@ import pytest
 from kapm.analysis import analyze
 
 EXAMPLES = sorted(p for p in (Path(__file__).parent.parent / "examples").iterdir()
-                  if p.is_dir() and (p / "kapm.yaml").exists())
+                  if p.is_dir() and (p / "kapm.yaml").exists()
+                  and not (p / "expected-findings.json").exists())  # deliberately broken: test_imperfect_example.py
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
