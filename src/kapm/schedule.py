@@ -174,7 +174,14 @@ def _wbs(result):
 
 
 def unschedulable_reason(result) -> str | None:
-    """Why the project cannot be scheduled (a sentence), or None when it can."""
+    """Why the project cannot be scheduled (a sentence), or None when it can (cached)."""
+    cache = result.__dict__
+    if "_unschedulable" not in cache:
+        cache["_unschedulable"] = _unschedulable(result)
+    return cache["_unschedulable"]
+
+
+def _unschedulable(result) -> str | None:
     from kapm.wbs import find_cycles
 
     if result.model is None:
