@@ -280,18 +280,22 @@ def _apply_config(findings, cfg: Config, projects, accounts, select, ignore) -> 
     select = tuple(select) if select else cfg.select
     ignore = tuple(cfg.ignore) + tuple(ignore or ())
     ignores_by_file: dict[str, dict] = {}
+    owner: dict[str, str] = {sf.display: p.id for p in projects for sf in p.files}
     for sf in [f for p in projects for f in p.files] + [a.file for a in accounts] + ([cfg.file] if cfg.file else []):
         table = sf.ignore_comments()
         if table:
-            ignores_by_file[sf.display] = table
+            ignores_by_file[sf.display] = (sf, table)
     out = []
-    for sf_display, table in ignores_by_file.items():
+    for sf_display, (sf, table) in ignores_by_file.items():
+        lines = (sf.text or "").split("\n")
         for line, codes in table.items():
             if codes is None:
+                col = lines[line - 1].find("#") + 1 if line <= len(lines) else 1
                 out.append(Finding("S006", WARNING, "'# kapm: ignore' names no rule code, so it silences nothing",
-                                   Location(sf_display, line, 1), "write the codes to silence: # kapm: ignore[K003]"))
+                                   Location(sf_display, line, max(col, 1)),
+                                   "write the codes to silence: # kapm: ignore[K003]", owner.get(sf_display)))
     for f in findings:
-        codes = ignores_by_file.get(f.location.file, {}).get(f.location.line)
+        codes = ignores_by_file.get(f.location.file, (None, {}))[1].get(f.location.line)
         if codes and f.code in codes:
             continue
         out.append(f)
