@@ -240,3 +240,32 @@ def test_check_cli_ci_formats(fmt, project_dir, sarif_validator):
         uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
         assert uris == {"accounts/acme/erp/project.yaml"}
         assert "K003" in {r["ruleId"] for r in doc["runs"][0]["results"]}
+
+
+# --------------------------------------------------------------------------- CI integration files
+
+
+def test_pre_commit_hook_definition():
+    import yaml
+
+    hooks = yaml.safe_load((DATA.parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "kapm-check")
+    assert hook["entry"] == "kapm check"
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is False
+    assert re.search(hook["files"], "accounts/acme/erp/tasks.yaml")
+    assert re.search(hook["files"], "kapm.yml")
+    assert not re.search(hook["files"], "README.md")
+
+
+def test_github_action_definition():
+    import yaml
+
+    action = yaml.safe_load((DATA.parent.parent / "action.yml").read_text(encoding="utf-8"))
+    assert action["runs"]["using"] == "composite"
+    assert {"path", "args", "version"} <= set(action["inputs"])
+    scripts = [s.get("run", "") for s in action["runs"]["steps"]]
+    assert any("pip install" in s for s in scripts)
+    assert any("kapm check" in s and "--format github" in s for s in scripts)
+    # inputs reach shell scripts only through env (no ${{ inputs.* }} pasted into a script)
+    assert not any("${{" in s for s in scripts)
