@@ -164,3 +164,17 @@ def test_usage_errors_exit_2(project_dir, tmp_path):
     assert run("a", "--as-of", "someday").exit_code == 2
     assert run("nowhere").exit_code == 2
     assert run("a", "--as-of", "2024-01-10").exit_code == 0
+
+
+def test_names_with_line_breaks_and_markup_stay_on_one_row(project_dir):
+    files = dict(PROJECT)
+    files["tasks.yaml"] = ('kapm: 1\ntasks:\n  - {id: a, name: "两行\\nTwo [red]lines[/red]", duration: 2d, '
+                           'owner: pm}\n')
+    project_dir(files)
+    for fmt in ("table", "gantt"):
+        r = run("--format", fmt, "--as-of", "2024-01-08")
+        assert r.exit_code == 0
+        row = next(x for x in r.stdout.splitlines() if "两行" in x)
+        assert "两行 Two [red]lines[/red]" in row
+    doc = json.loads(run("--format", "json", "--as-of", "2024-01-08").stdout)
+    assert doc["tasks"][0]["name"] == "两行\nTwo [red]lines[/red]"

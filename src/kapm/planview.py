@@ -49,6 +49,11 @@ class PlanView:
         return [t for t in tasks if t.critical]
 
 
+def _one_line(text: str) -> str:
+    """Names as one line for tables and charts (line breaks and tabs become spaces)."""
+    return " ".join(text.split()) if any(c in text for c in "\n\r\t\v\f\x85\u2028\u2029") else text
+
+
 def _progress(x: float) -> int | float:
     r = round(x, 1)
     return int(r) if r == int(r) else r
@@ -107,7 +112,7 @@ def _days(n: int) -> str:
 def _heading(view: PlanView) -> str:
     s = view.schedule
     when = f"forecast as of {view.as_of}" if view.as_of is not None else "plan schedule (no status date)"
-    return f"{s.project_id} — {view.name} · {when}"
+    return f"{s.project_id} — {_one_line(view.name)} · {when}"
 
 
 def _summary_lines(view: PlanView) -> list[str]:
@@ -167,7 +172,7 @@ def format_table(view: PlanView) -> str:
     if show_deadline:
         table.add_column("Deadline", no_wrap=True)
     for t in tasks:
-        label = "  " * t.depth + ("◆ " if t.milestone else "") + t.name
+        label = "  " * t.depth + ("◆ " if t.milestone else "") + _one_line(t.name)
         style = ""
         if view.color:
             style = "bold red" if t.critical else ("bold" if t.summary else "")
@@ -228,7 +233,7 @@ def format_gantt(view: PlanView) -> str:
     s = view.schedule
     cal = s.calendar
     tasks = view.tasks()
-    labels = [f"{t.wbs} " + "  " * t.depth + t.name for t in tasks]
+    labels = [f"{t.wbs} " + "  " * t.depth + _one_line(t.name) for t in tasks]
     label_w = min(max([cell_len(x) for x in labels] + [12]), 44)
     lo = min([t.es for t in tasks] + [0])
     hi = max([t.ef for t in tasks] + [lo + 1])
