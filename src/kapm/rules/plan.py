@@ -80,11 +80,11 @@ def deadline_missed(ctx):
 def not_before_overridden(ctx):
     """``not_before`` conflicts with the dependencies: they start the task later anyway.
 
-    ``not_before: D`` is a start-no-earlier-than constraint: a floor under the start.
-    kapm, like MS Project with "tasks will always honor their constraint dates" off for
-    flexible constraints, lets the dependencies win: when they already put the start
-    (in the plan schedule, without actuals) after D, the task does not start on D and the
-    date in the file is wrong.  Usually D is a promise — a workshop booked with the client,
+    ``not_before: D`` is a start-no-earlier-than constraint (MS Project's "Start No
+    Earlier Than", a flexible constraint): a floor under the start, and the dependencies
+    win over it.  When they already put the start (in the plan schedule, without actuals)
+    after D, the task does not start on D: the dependencies, not the constraint, drive
+    it, and the date in the file is wrong.  Usually D is a promise — a workshop booked with the client,
     a delivery date — so the plan silently breaks it.  The finding names the dependency
     that drives the start (a summary's ``not_before`` is checked against its earliest
     leaf; a milestone's date is the end of that working day).
