@@ -26,10 +26,12 @@ def _earned_value(ctx):
 def eac_over_budget(ctx):
     """EAC exceeds budget.
 
-    The estimate at completion (EAC = BAC / CPI: the budget at the cost efficiency so
-    far) is above the budget at completion (BAC).  Costs come from the ``costs`` ledger
-    up to the status date, earned value from task progress (SPEC §4).  Not checked
-    while CPI is undefined (nothing spent or nothing earned yet).
+    The estimate at completion (EAC = BAC / CPI: the planned cost of the work at the
+    cost efficiency so far) is above the budget: ``project.budget`` when it is given (it
+    may hold a management reserve above the task budgets), else the budget at completion
+    (BAC, the sum of the task budgets).  Costs come from the ``costs`` ledger up to the
+    status date, earned value from task progress (SPEC §4).  Not checked while CPI is
+    undefined (nothing spent or nothing earned yet).
 
     Bad:
         project: {id: erp, name: ERP, start: 2026-09-01, budget: 100000}
@@ -47,17 +49,22 @@ def eac_over_budget(ctx):
     evm = _earned_value(ctx)
     if evm is None:
         return
-    bac, eac = getattr(evm, "bac", None), getattr(evm, "eac", None)
-    if bac is None or eac is None or not bac or eac <= bac * 1.0005:
-        return
     p = ctx.project.project
+    bac, eac = getattr(evm, "bac", None), getattr(evm, "eac", None)
+    budget = p.budget if p.budget is not None else bac
+    if eac is None or not budget or eac <= budget * 1.0005:
+        return
     cur = f" {p.currency}" if p.currency else ""
     cpi = getattr(evm, "cpi", None)
-    cpi_text = f", CPI {cpi:.2f}" if isinstance(cpi, (int, float)) else ""
-    over = eac - bac
+    extra = f"CPI {cpi:.2f}" if isinstance(cpi, (int, float)) else ""
+    if p.budget is not None and bac and abs(bac - p.budget) > 0.5:
+        extra += f"{', ' if extra else ''}task budgets (BAC) {_money(bac)}"
+    over = eac - budget
+    what = "the budget" if p.budget is not None else "the budget at completion (BAC)"
     path = p.path + ("budget",) if p.budget is not None else p.path + ("id",)
-    yield Hit(f"forecast cost at completion (EAC) {_money(eac)}{cur} exceeds the budget (BAC) {_money(bac)}{cur} "
-              f"by {_money(over)} ({over / bac:.1%}{cpi_text}); the project will overrun unless cost efficiency improves",
+    yield Hit(f"forecast cost at completion (EAC) {_money(eac)}{cur} exceeds {what} {_money(budget)}{cur} "
+              f"by {_money(over)} ({over / budget:.1%}{'; ' + extra if extra else ''}); "
+              "the project will overrun unless cost efficiency improves",
               path, "cut remaining cost, raise a change request, or agree a new budget")
 
 
