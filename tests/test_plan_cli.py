@@ -178,3 +178,18 @@ def test_names_with_line_breaks_and_markup_stay_on_one_row(project_dir):
         assert "两行 Two [red]lines[/red]" in row
     doc = json.loads(run("--format", "json", "--as-of", "2024-01-08").stdout)
     assert doc["tasks"][0]["name"] == "两行\nTwo [red]lines[/red]"
+
+
+def test_unschedulable_without_error_findings_exits_1(project_dir):
+    files = dict(PROJECT)
+    files["calendar.yaml"] = "kapm: 1\ncalendar: {country: XX}\n"
+    project_dir(files)
+    r = run("--as-of", "2024-01-10")
+    assert r.exit_code == 1 and "cannot be scheduled" in r.stderr and "unknown country" in r.stderr
+
+
+def test_quiet_prints_only_the_table(project_dir):
+    project_dir(PROJECT)
+    r = run("-q", "--as-of", "2024-01-10")
+    assert r.exit_code == 0 and "as of" not in r.stdout and "Health" not in r.stdout
+    assert r.stdout.splitlines()[0].split()[:2] == ["WBS", "Task"]
