@@ -179,7 +179,14 @@ def _share_before(es: int, ef: int, index: int) -> float:
 
 def earned_value(result, as_of: date) -> Evm | None:
     """Earned value of the project and each task as of ``as_of``; None when the project
-    cannot be scheduled."""
+    cannot be scheduled.  Computed once per status date (rules, plan and reports share it)."""
+    cache = result.__dict__.setdefault("_evm", {})
+    if as_of not in cache:
+        cache[as_of] = _earned_value(result, as_of)
+    return cache[as_of]
+
+
+def _earned_value(result, as_of: date) -> Evm | None:
     plan = result.schedule(status=False, as_of=as_of)
     if plan is None:
         return None
