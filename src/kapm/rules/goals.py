@@ -31,7 +31,8 @@ def objective_not_smart(ctx):
     for o in ctx.project.objectives:
         missing = [f for f in _SMART_FIELDS if getattr(o, f) in (None, "")]
         if missing:
-            yield Hit(f"objective '{o.id}' has no {', '.join(missing)}; its achievement cannot be measured "
+            listed = ", ".join(missing[:-1]) + " or " + missing[-1] if len(missing) > 1 else missing[0]
+            yield Hit(f"objective '{o.id}' has no {listed}; its achievement cannot be measured "
                       "or signed off at closure", o.path + ("id",),
                       "add " + ", ".join(f"{f}:" for f in missing))
 
