@@ -52,7 +52,8 @@ def summarize(result, as_of: date) -> dict | None:
         tasks[t.id] = {
             "name": t.name,
             "duration": t.planned_duration(),
-            "depends": [str(d.resolve(ids)) for d in t.depends],
+            # resolve() (the "phase-2d" ambiguity) only matters for ids that are not tasks
+            "depends": [str(d) if d.task in ids else str(d.resolve(ids)) for d in t.depends],
             "progress": _num(t.progress),
             "start": _iso(ts.start) if ts else None,
             "finish": _iso(ts.finish) if ts else None,
