@@ -84,14 +84,14 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
     if schedule is None:
         missing.append("schedule")
     evm = health = None
-    curve: list = []
+    s_curve = None
     try:
         from kapm import status as _status
 
         if schedule is not None:
-            evm = _status.earned_value(result, as_of)
             health = _status.health(result, as_of)
-            curve = _status.s_curve(result, as_of) if fmt == "html" else []
+            evm = getattr(health, "evm", None) or _status.earned_value(result, as_of)
+            s_curve = _status.s_curve
     except ImportError:
         pass
     if evm is None or health is None:
@@ -156,7 +156,7 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
         "actions": _actions(p, people, as_of),
         "sla": _sla(result, as_of),
         "comms": _comms(result, as_of, period, tasks, people),
-        "evm": _evm(evm, curve),
+        "evm": _evm(evm, (lambda: s_curve(result, as_of)) if s_curve and evm is not None else list),
         "budget": _budget(p, tasks, evm, as_of),
         "objectives": _objectives(p, people),
         "deliverables": _deliverables(p, tasks, people),
@@ -168,8 +168,47 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
     ctx["risks"]["top"] = [r for r in ctx["risks"]["open"]][:TOP_RISKS]
     ctx["decisions_needed"] = _decisions(ctx, people)
     ctx["gantt"] = _gantt_rows(tasks)
-    ctx["charts"] = _charts(ctx, lang) if fmt == "html" else {"gantt": None, "heatmap": None, "scurve": None}
+    ctx["charts"] = _charts(ctx, lang)
     return ctx
+
+
+class LazyDict(dict):
+    """A dict whose expensive values are computed on first access (the S-curve and the
+    charts): a report that does not use them does not pay for them. Templates cannot
+    tell the difference; every key is always present."""
+
+    def __init__(self, values: dict, lazy: dict):
+        super().__init__(values)
+        super().update(dict.fromkeys(lazy))
+        self._lazy = dict(lazy)
+
+    def _resolve(self, key):
+        if key in self._lazy:
+            super().__setitem__(key, self._lazy.pop(key)())
+
+    def __getitem__(self, key):
+        self._resolve(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._resolve(key)
+        return super().get(key, default)
+
+    def _resolve_all(self):
+        for key in list(self._lazy):
+            self._resolve(key)
+
+    def values(self):
+        self._resolve_all()
+        return super().values()
+
+    def items(self):
+        self._resolve_all()
+        return super().items()
+
+    def copy(self):
+        self._resolve_all()
+        return dict(self)
 
 
 # --------------------------------------------------------------------------- sections
@@ -494,12 +533,15 @@ def _comms(result, as_of: date, period: dict, tasks: list[dict], people: _People
     return {"plan": rows, "upcoming": upcoming, "lapsed": [r for r in rows if r["lapsed"]], "recent": recent}
 
 
-def _evm(evm, curve: list) -> dict:
+def _evm(evm, curve) -> dict:
+    """EVM figures; ``series`` (the S-curve points) is computed when first used."""
     keys = ("bac", "pv", "ev", "ac", "sv", "cv", "spi", "cpi", "eac", "etc", "vac")
-    series = [{"date": pt.date, "pv": pt.pv, "ev": pt.ev, "ac": pt.ac} for pt in curve]
-    if evm is None:
-        return {**{k: None for k in keys}, "series": series}
-    return {**{k: getattr(evm, k, None) for k in keys}, "series": series}
+
+    def series():
+        return [{"date": pt.date, "pv": pt.pv, "ev": pt.ev, "ac": pt.ac} for pt in curve()]
+
+    values = {k: (getattr(evm, k, None) if evm is not None else None) for k in keys}
+    return LazyDict(values, {"series": series})
 
 
 def _budget(p, tasks: list[dict], evm, as_of: date) -> dict:
@@ -605,10 +647,10 @@ def _charts(ctx: dict, lang: str) -> dict:
 
     t = translations(lang).gettext
     fmt = Formats(lang, ctx["project"]["currency"])
-    return {
-        "gantt": charts.gantt(ctx["gantt"]["rows"], as_of=ctx["as_of"], deadline=ctx["schedule"]["deadline"],
-                              t=t, fmt=fmt, title=t("Schedule (Gantt chart)")),
-        "heatmap": charts.heatmap(ctx["risks"]["matrix"], t=t, title=t("Risk heat map")),
-        "scurve": charts.scurve(ctx["evm"]["series"], as_of=ctx["as_of"], bac=ctx["evm"]["bac"], t=t, fmt=fmt,
-                                title=t("Earned value S-curve")),
-    }
+    return LazyDict({}, {
+        "gantt": lambda: charts.gantt(ctx["gantt"]["rows"], as_of=ctx["as_of"], deadline=ctx["schedule"]["deadline"],
+                                      t=t, fmt=fmt, title=t("Schedule (Gantt chart)")),
+        "heatmap": lambda: charts.heatmap(ctx["risks"]["matrix"], t=t, title=t("Risk heat map")),
+        "scurve": lambda: charts.scurve(ctx["evm"]["series"], as_of=ctx["as_of"], bac=ctx["evm"]["bac"], t=t,
+                                        fmt=fmt, title=t("Earned value S-curve")),
+    })
