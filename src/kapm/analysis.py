@@ -136,6 +136,7 @@ def load_config(path: Path | None, raw: bytes | None = None) -> Config:
     cfg.severity = dict(rules.severity)
     cfg.findings.extend(_config_codes(rules, source))
     cfg.max_bytes = int(model.limits.max_file_mb * 1024 * 1024)
+    cfg.findings.extend(calendar_findings(model.calendar, source))
     return cfg
 
 
@@ -199,7 +200,27 @@ def load_project(folder: Path, files: list[Path], cfg: Config, contents: dict | 
         assign_paths(model)
         res.model = model
         res.findings.extend(_leaf_durations(model, source))
+        res.findings.extend(calendar_findings(model.calendar, source))
     return res
+
+
+def calendar_findings(calendar, source: Source) -> list[Finding]:
+    """S002 for a calendar country the `holidays` package does not know."""
+    if calendar is None or not calendar.country:
+        return []
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if calendar.country in supported:
+        return []
+    import difflib
+
+    close = difflib.get_close_matches(calendar.country.upper(), list(supported), n=1)
+    return [Finding("S002", ERROR, f"calendar: unknown country {calendar.country!r}; its public holidays "
+                                   "cannot be loaded, so the project cannot be scheduled",
+                    source.locate(calendar.path + ("country",)),
+                    f"did you mean {close[0]!r}?" if close else
+                    "use an ISO 3166 country code the holidays package supports, e.g. CN, US, DE")]
 
 
 def _leaf_durations(model, source: Source) -> list[Finding]:

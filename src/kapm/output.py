@@ -21,6 +21,7 @@ class Report:
     files: int = 0
     color: bool = False
     rules: dict = field(default_factory=dict)  # code -> Rule, for formats carrying metadata
+    project_ids: list = field(default_factory=list)  # every project checked (JUnit lists clean ones too)
 
     def counts(self) -> dict[str, int]:
         c = {ERROR: 0, WARNING: 0, INFO: 0}

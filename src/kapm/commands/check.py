@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
         report = Report(findings=analysis.findings, as_of=day.isoformat(), projects=len(analysis.projects),
                         files=analysis.files, color=format == "text" and output is None and common.use_color(no_color),
-                        rules=all_rules())
+                        rules=all_rules(), project_ids=[p.id for p in analysis.projects])
         text = FORMATS[format](report)
         if quiet and format == "text":
             text = "".join(line + "\n" for line in text.splitlines()[:-1])
