@@ -301,3 +301,38 @@ def test_large_project_gantt_is_reduced(project_dir):
     r = run("report", ".", "-f", "html", "--as-of", "2026-09-07")
     assert r.exit_code == 0, r.stderr
     assert "tasks shown (summaries, milestones and critical tasks)" in r.stdout
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def _git(cwd, *args):
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+           "GIT_AUTHOR_DATE": "2026-09-01T10:00:00+08:00", "GIT_COMMITTER_DATE": "2026-09-01T10:00:00+08:00"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_baseline_dates_and_slip(tmp_path):
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(ACME, ws)
+    _git(ws, "init", "-q")
+    _git(ws, "add", "-A")
+    _git(ws, "commit", "-q", "-m", "plan v1")
+    _git(ws, "tag", "v1.0")
+    tasks = ws / "accounts" / "acme" / "erp-rollout" / "tasks.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    tasks.write_text(text.replace("name: 集成测试第一轮 SIT cycle 1\n            duration: 10d",
+                                  "name: 集成测试第一轮 SIT cycle 1\n            duration: 14d"), encoding="utf-8")
+    r = run("report", str(ws), "--baseline", "v1.0", "--as-of", AS_OF)
+    assert r.exit_code == 0, r.stderr
+    assert "| **Baseline** | v1.0 (`" in r.stdout
+    row = next(line for line in r.stdout.splitlines() if "Realization complete" in line)
+    assert "Jan 7, 2027" in row and "Jan 14, 2027" in row and "**+5**" in row  # baseline, forecast, slip
+    html = run("report", str(ws), "--baseline", "v1.0", "-f", "html", "--as-of", AS_OF).stdout
+    assert html.count('class="baseline"') > 40  # baseline bars in the Gantt
+
+    r = run("report", str(ws), "--baseline", "no-such-rev", "--as-of", AS_OF)
+    assert r.exit_code == 2 and "no-such-rev" in r.stderr

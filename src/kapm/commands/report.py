@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
         format: Optional[str] = typer.Option(None, "--format", "-f",
                                              help="md (default) or html; inferred from a .html template or -o file."),
         lang: Optional[str] = typer.Option(None, "--lang", help="en or zh (default: kapm.yaml report.lang, else en)."),
+        baseline: Optional[str] = typer.Option(None, "--baseline", metavar="REV",
+                                               help="Git revision whose plan is the baseline (default: project.baseline)."),
         as_of: Optional[str] = common.AsOf,
         output: Optional[Path] = common.Output,
         quiet: bool = common.Quiet,
@@ -33,7 +35,7 @@ def register(app: typer.Typer) -> None:
         if lang is not None and lang not in ("en", "zh"):
             raise common.fail_usage(f"unknown language {lang!r}; choose one of: en, zh")
         day = common.parse_as_of(as_of)
-        analysis = common.analyze_or_exit([path] if path else [], day)
+        analysis = common.analyze_or_exit([path] if path else [], day, baseline=baseline)
         project = common.one_project(analysis, str(path or "."))
         errors = [f for f in analysis.findings if f.severity == "error"
                   and (f.project in (None, project.id))]
@@ -50,12 +52,38 @@ def register(app: typer.Typer) -> None:
         language = lang or getattr(report_cfg, "lang", None) or "en"
         from kapm.report import render_report
 
+        used = _apply_baseline(project, day, baseline)
         try:
             text = render_report(project, day, template=template, fmt=fmt, lang=language,
-                                 workspace_root=analysis.layout.root)
+                                 workspace_root=analysis.layout.root, baseline=used)
         except TemplateProblem as exc:
             print(f"kapm: report: {exc}", file=sys.stderr)
             raise typer.Exit(1) from None
         common.emit(text, output)
         if output is not None and not quiet:
             print(f"kapm: wrote {output} ({template}, {fmt}, {language}, as of {day.isoformat()})", file=sys.stderr)
+
+
+def _apply_baseline(project, day, rev: Optional[str]) -> Optional[dict]:
+    """Baseline dates on the forecast from the plan at REV (``--baseline``, else
+    ``project.baseline``); ``{"rev", "commit"}`` or None. An unreadable ``--baseline`` is a
+    usage error (exit 2); an unreadable ``project.baseline`` only a note."""
+    from kapm.gitlayer import GitError
+    from kapm.history import apply_baseline, baseline_rev, load_baseline
+
+    wanted = baseline_rev(project, rev)
+    if not wanted:
+        return None
+    schedule = project.schedule(status=True, as_of=day)
+    if schedule is None:
+        return None
+    try:
+        base = load_baseline(project, rev)
+        apply_baseline(schedule, base.plan())
+    except GitError as exc:
+        if rev:
+            raise common.fail_usage(str(exc)) from None
+        print(f"kapm: note: project.baseline not applied: {exc}", file=sys.stderr)
+        return None
+    commit = base.version.commit
+    return {"rev": wanted, "commit": commit.id if commit is not None else None}
