@@ -336,3 +336,15 @@ def test_baseline_dates_and_slip(tmp_path):
 
     r = run("report", str(ws), "--baseline", "no-such-rev", "--as-of", AS_OF)
     assert r.exit_code == 2 and "no-such-rev" in r.stderr
+
+
+def test_report_without_schedule_marks_it_missing(monkeypatch):
+    """A project that cannot be scheduled still renders, saying what is missing."""
+    from kapm.analysis import ProjectResult
+
+    monkeypatch.setattr(ProjectResult, "schedule", lambda self, status=True, as_of=None: None)
+    for template in TEMPLATES:
+        for fmt in ("md", "html"):
+            r = run("report", str(ACME), "-t", template, "-f", fmt, "--as-of", AS_OF)
+            assert r.exit_code == 0, (template, fmt, r.stderr)
+            assert "Incomplete report" in r.stdout and "schedule" in r.stdout
