@@ -332,3 +332,59 @@ def test_summary_expansion_matches_tj3(tmp_path, monkeypatch):
             if t.milestone:
                 s = e  # a milestone shows the day it ends
             assert (t.start, t.finish) == (s, e), f"{tid}: kapm {t.start}..{t.finish}, tj3 {s}..{e}"
+
+
+def _summary_pair_project(typ: str, lag: str = "") -> dict:
+    dep = f'"{typ}:p1{lag}"' if typ != "FS" else f'"p1{lag}"'
+    return {
+        "project.yaml": "kapm: 1\nproject: {id: s2s, name: S, start: 2024-01-08}\n",
+        "tasks.yaml": "kapm: 1\ntasks:\n"
+        "  - id: p1\n    name: P1\n    tasks:\n"
+        "      - {id: a1, name: A1, duration: 3d}\n      - {id: a2, name: A2, duration: 5d}\n"
+        "      - {id: a3, name: A3, duration: 2d, depends: [a1]}\n"
+        f"  - id: p2\n    name: P2\n    depends: [{dep}]\n    tasks:\n"
+        "      - {id: b1, name: B1, duration: 2d}\n      - {id: b2, name: B2, duration: 4d}\n"
+        "      - {id: b3, name: B3, duration: 1d, depends: [b1]}\n",
+    }
+
+
+def _direct(sched_files, tmp_path, typ, lag):
+    """The same plan with the summary link written out leaf by leaf (|A| x |B| links)."""
+    files = _summary_pair_project(typ, lag)
+    leaves = ["a1", "a2", "a3"]
+    pre = "" if typ == "FS" else f"{typ}:"
+    deps = ", ".join(f'"{pre}{a}{lag}"' for a in leaves)
+    files["tasks.yaml"] = (files["tasks.yaml"].replace(f"    depends: [{files['tasks.yaml'].split('depends: [')[2].split(']')[0]}]\n", "")
+                           .replace("{id: b1, name: B1, duration: 2d}", f"{{id: b1, name: B1, duration: 2d, depends: [{deps}]}}")
+                           .replace("{id: b2, name: B2, duration: 4d}", f"{{id: b2, name: B2, duration: 4d, depends: [{deps}]}}")
+                           .replace("depends: [b1]}\n", f"depends: [b1, {deps}]}}\n"))
+    return files
+
+
+@pytest.mark.parametrize("typ,lag", [("FS", ""), ("FS", "+2d"), ("SS", "+1d"), ("FF", ""), ("SF", "+3d"),
+                                     ("FS", "-1d")])
+def test_summary_to_summary_link_is_linear_and_exact(tmp_path, typ, lag):
+    """A link between two multi-leaf summaries goes through a virtual join node: same dates,
+    floats and critical path as writing every leaf-to-leaf link out."""
+    from datetime import date
+
+    from kapm.analysis import analyze
+
+    from conftest import write_files
+
+    a = write_files(tmp_path / "join", _summary_pair_project(typ, lag))
+    b = write_files(tmp_path / "direct", _direct(None, tmp_path, typ, lag))
+    ra = analyze([a], as_of=date(2024, 1, 8)).projects[0]
+    rb = analyze([b], as_of=date(2024, 1, 8)).projects[0]
+    for status in (False, True):
+        sa = ra.schedule(status=status, as_of=date(2024, 1, 8))
+        sb = rb.schedule(status=status, as_of=date(2024, 1, 8))
+        assert sa is not None and sb is not None
+        for ta in sa.tasks:
+            tb = sb.by_id[ta.id]
+            assert (ta.start, ta.finish, ta.late_start, ta.late_finish, ta.total_float, ta.free_float,
+                    ta.critical) == (tb.start, tb.finish, tb.late_start, tb.late_finish, tb.total_float,
+                                     tb.free_float, tb.critical), ta.id
+        assert sa.critical_paths == sb.critical_paths
+        assert sa.finish == sb.finish
+        assert all(p in sa.by_id and s in sa.by_id for p, s, _t, _l in sa.links)

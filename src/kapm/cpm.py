@@ -115,6 +115,9 @@ class Activity:
     actual_start: int | None = None
     actual_finish: int | None = None
     remaining: int | None = None
+    # A zero-duration join node the caller inserts to keep summary-to-summary links
+    # linear (|A| + |B| links instead of |A| x |B|): no status floor, never on a path.
+    virtual: bool = False
 
 
 class CycleError(ValueError):
@@ -260,10 +263,12 @@ def schedule(
             total_float[i] = 0
             ls[i] = es[i]
 
-    # Driving links and free float (early dates).
+    # Driving links and free float (early dates).  Reverse topological order, so that the
+    # slack through a virtual join node (its own smallest outgoing gap) is known first.
     driving = [False] * len(link_list)
     free_float = [0] * n
-    for v in range(n):
+    through: list[int | None] = [None] * n  # virtual nodes: smallest gap onwards
+    for v in reversed(order):
         if state[v] == DONE:
             continue
         started = state[v] == IN_PROGRESS
@@ -277,8 +282,13 @@ def schedule(
                 driving[k] = True
             if not pred_finish and started:
                 continue
+            if activities[s].virtual and through[s] is not None:
+                gap += through[s]
             if slack is None or gap < slack:
                 slack = gap
+        if activities[v].virtual:
+            through[v] = slack
+            continue
         if slack is None:
             slack = project_finish - ef[v]
         tf = lf[v] - ef[v]
@@ -332,7 +342,7 @@ def _forward(activities, work, order, incoming, state, start_fixed, status, dur)
         lb = 0
         if a.not_before is not None and a.not_before > lb:
             lb = a.not_before
-        if status is not None:
+        if status is not None and not a.virtual:
             floor = status + 1 if w == 0 and st == NOT_STARTED else status
             if floor > lb:
                 lb = floor

@@ -277,11 +277,17 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
                 act.remaining = int(act.remaining)
         activities.append(act)
 
-    # Expanded links; repeats of (pred, succ, type) keep the largest lag.
+    # Expanded links; repeats of (pred, succ, type) keep the largest lag.  A link between
+    # two summaries with several leaves each goes through a virtual join node, so the
+    # engine gets |A| + |B| links instead of |A| x |B| (plans stay linear).
     best: dict[tuple[int, int, str], int] = {}
+    joins: list[tuple[str, list[int], list[int], str, int]] = []
     for link in wbs.links:
         preds = wbs.by_id[link.pred].leaves
         succs = wbs.by_id[link.succ].leaves
+        if len(preds) > 1 and len(succs) > 1:
+            joins.append((link.pred, [pos[p] for p in preds], [pos[x] for x in succs], link.type, link.lag))
+            continue
         for p in preds:
             pk = pos[p]
             for s in succs:
@@ -289,6 +295,21 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
                 if key not in best or link.lag > best[key]:
                     best[key] = link.lag
     links = [cpm.Link(p, s, t, lag) for (p, s, t), lag in best.items()]
+    shown_links = [(leaf_nodes[lk.pred].task.id, leaf_nodes[lk.succ].task.id, lk.type, lk.lag) for lk in links]
+    visible = [True] * len(links)
+    n_real = len(activities)
+    for pred_id, preds, succs, typ, lag in joins:
+        v = len(activities)
+        activities.append(cpm.Activity(duration=0, virtual=True))
+        into = "FF" if typ in ("FS", "FF") else "SS"  # the join waits for every leaf's finish / start
+        for p in preds:
+            links.append(cpm.Link(p, v, into, 0))
+            visible.append(False)
+        for x in succs:
+            links.append(cpm.Link(v, x, typ, lag))
+            visible.append(True)
+            # shown as a link from the summary itself (rules and views look summaries up by id)
+            shown_links.append((pred_id, leaf_nodes[x].task.id, typ, lag))
 
     pdl = model.project.deadline
     deadline_index = cal.last_index(pdl) + 1 if pdl is not None else None
@@ -355,7 +376,7 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
             children=children)
 
     ids = [n.task.id for n in leaf_nodes]
-    paths = [[ids[i] for i in path] for path in res.critical_paths]
+    paths = [[ids[i] for i in path if i < n_real] for path in res.critical_paths]
     done_tasks = [x for x in tasks if x is not None]
     leaf_ts = [tasks[n.index] for n in leaf_nodes]
     finish = max((x.finish for x in leaf_ts), default=cal.date(0))
@@ -365,5 +386,6 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
         critical_path=paths[0] if paths else [], critical_paths=paths, calendar=cal,
         finish_index=res.project_finish, deadline_index=deadline_index, status_index=status_index,
         critical_float=threshold,
-        links=[(ids[lk.pred], ids[lk.succ], lk.type, lk.lag) for lk in links], driving=list(res.driving),
+        links=[x for x, keep in zip(shown_links, visible) if keep],
+        driving=[d for d, keep in zip(res.driving, visible) if keep],
         critical_paths_truncated=res.critical_paths_truncated)
