@@ -312,6 +312,7 @@ def test_cache_hits_invalidation_and_corruption(scripted):
         assert (h.cache.hits, h.cache.misses) == (0, 1)
     entries = sorted((repo / ".kapm-cache").rglob("*.pickle"))
     assert len(entries) == 1
+    assert (repo / ".kapm-cache" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (Path(h.repo.git_dir) / "kapm-cache.key").stat().st_size == 32
 
     h = open_history(repo / PROJECT)

@@ -50,6 +50,8 @@ def _git(args: list[str], cwd: Path, *, input: bytes | None = None) -> subproces
         return subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=input,
                               capture_output=True, check=False, env=_env())
     except FileNotFoundError:
+        if not Path(cwd).is_dir():
+            raise GitError(f"folder not found: {cwd}") from None
         raise GitError("git is not installed (or not on PATH); kapm needs it to read history") from None
 
 

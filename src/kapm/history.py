@@ -89,7 +89,8 @@ class Cache:
         gc.disable()
         try:
             value = pickle.loads(payload)
-        except Exception:  # an entry written by an incompatible build: treat as missing
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            # signed by this clone but written by an incompatible build: treat as missing
             self.misses += 1
             return None
         finally:
@@ -108,7 +109,11 @@ class Cache:
         data = _MAGIC + hmac.new(secret, payload, hashlib.sha256).digest() + payload
         path = self._path(kind, key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                marker = self.dir.parent / ".gitignore"
+                if not marker.exists():  # like .pytest_cache: never shows up in git status
+                    marker.write_text("# created by kapm; the cache is local to this clone\n*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -268,7 +273,8 @@ class ProjectHistory:
         raw: dict[str, bytes] = {}
         names = []
         if self.dir.is_dir():
-            names = [_join(self.rel_dir, p.name) for p in self.dir.iterdir() if p.is_file()]
+            names = [_join(self.rel_dir, p.name) for p in self.dir.iterdir()
+                     if p.suffix in (".yaml", ".yml") and p.is_file()]
         for rel in [*names, *self._config_candidates, *self._account_candidates]:
             p = self.repo.root / rel
             if rel in raw or not p.is_file():
