@@ -182,8 +182,6 @@ def unschedulable_reason(result) -> str | None:
 
 
 def _unschedulable(result) -> str | None:
-    from kapm.wbs import find_cycles
-
     if result.model is None:
         return "the project files do not validate"
     wbs = _wbs(result)
@@ -194,7 +192,7 @@ def _unschedulable(result) -> str | None:
     for node in wbs.nodes:
         if not node.task.tasks and node.task.planned_duration() is None:
             return f"task '{node.task.id}' has no duration (S003)"
-    cycles = find_cycles(wbs, limit=1)
+    cycles = wbs.cycles()
     if cycles:
         return "dependency cycle: " + " → ".join(cycles[0][0]) + " (P001)"
     try:

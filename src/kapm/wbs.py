@@ -37,6 +37,13 @@ class Wbs:
     def leaf_nodes(self) -> list[Node]:
         return [n for n in self.nodes if not n.task.tasks]
 
+    def cycles(self) -> list[tuple[list[str], "Link"]]:
+        """Dependency cycles (computed once; P001 and the scheduler both ask)."""
+        cached = self.__dict__.get("_cycles")
+        if cached is None:
+            cached = self.__dict__["_cycles"] = find_cycles(self)
+        return cached
+
 
 def build(tasks) -> Wbs:
     nodes: list[Node] = []

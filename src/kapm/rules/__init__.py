@@ -56,7 +56,10 @@ class RuleContext:
     def wbs(self):
         from kapm.wbs import build
 
-        return self.result.__dict__.setdefault("_wbs", build(self.project.tasks))
+        cache = self.result.__dict__
+        if "_wbs" not in cache:
+            cache["_wbs"] = build(self.project.tasks)
+        return cache["_wbs"]
 
     def schedule(self, status: bool = True):
         """The forecast schedule (None when the plan cannot be scheduled)."""

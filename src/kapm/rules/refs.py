@@ -260,9 +260,7 @@ def dependency_cycle(ctx):
           - {id: spec, name: Spec, duration: 3d, depends: [design]}
           - {id: review, name: Review, duration: 2d, depends: [spec]}
     """
-    from kapm.wbs import find_cycles
-
-    for ids, link in find_cycles(ctx.wbs):
+    for ids, link in ctx.wbs.cycles():
         if len(ids) == 2:
             msg = f"task '{ids[0]}' depends on itself"
         else:
