@@ -128,6 +128,14 @@ class Formats:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
+    def quantity(self, value) -> str:
+        """A measured value as written: grouping, up to three decimals (1,200,000; 3.6)."""
+        from babel.numbers import format_decimal
+
+        if value is None:
+            return self.na
+        return format_decimal(value, format="#,##0.###", locale=self.locale)
+
     def signed(self, value, digits: int = 0) -> str:
         """A number with an explicit sign (variances): +3, −2, 0."""
         if value is None:

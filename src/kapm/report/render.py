@@ -143,6 +143,7 @@ def make_environment(search: list[Path], lang: str, fmt: str, currency: str | No
         "date": f.date,
         "number": f.number,
         "signed": f.signed,
+        "quantity": f.quantity,
         "money": f.money,
         "ratio": f.ratio,
         "percent": f.percent,
