@@ -991,3 +991,20 @@ def test_fuzz_validation_raises_only_validation_errors(where, value):
         return
     assign_paths(doc)
     doc.model_dump(mode="json")
+
+
+def test_short_form_dependency_equals_validated_long_form():
+    """The fast construction of short-form depends items gives the same object as validation."""
+    from kapm.model import Dependency
+
+    for text, long in [("a", {"task": "a"}), ("SS:a+2d", {"task": "a", "type": "SS", "lag": 2}),
+                       ("FF:go-live-1w", {"task": "go-live-1w", "type": "FF", "lag": 0}),
+                       ("SF:x", {"task": "x", "type": "SF"})]:
+        short = Dependency.model_validate(text)
+        full = Dependency.model_validate(long)
+        assert short == full and short.model_dump() == full.model_dump()
+        assert short.__pydantic_fields_set__ == {"task", "type", "lag"}
+        assert short.raw == text and short.path == ()
+        assert short.model_copy().task == short.task
+        with pytest.raises(Exception):
+            short.task = "other"  # still frozen
