@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 TIME_LIMIT = 10.0  # seconds of rendering
@@ -156,8 +157,64 @@ def make_environment(search: list[Path], lang: str, fmt: str, currency: str | No
 # --------------------------------------------------------------------------- render
 
 
-class _Timeout(Exception):
+class _Timeout(BaseException):  # not swallowed by an "except Exception" in called code
     pass
+
+
+class _Clock:
+    """The template's time budget: a SIGALRM timer (interrupts tight template loops;
+    main thread only) plus a deadline checked between output chunks. kapm's own work
+    done lazily during rendering (the S-curve, charts) runs with the clock paused."""
+
+    active: "_Clock | None" = None
+
+    def __init__(self, limit: float):
+        self.left = limit
+        self.started = None
+        self.alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+        self.previous = None
+
+    def start(self):
+        if self.alarm:
+            def on_alarm(signum, frame):
+                raise _Timeout()
+
+            self.previous = signal.signal(signal.SIGALRM, on_alarm)
+        self.resume()
+        _Clock.active = self
+
+    def resume(self):
+        self.started = time.monotonic()
+        if self.alarm:
+            signal.setitimer(signal.ITIMER_REAL, max(self.left, 0.001))
+
+    def pause(self):
+        if self.alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        self.left -= time.monotonic() - self.started
+
+    def expired(self) -> bool:
+        return self.left - (time.monotonic() - self.started) <= 0
+
+    def stop(self):
+        if self.alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        _Clock.active = None
+
+
+@contextmanager
+def untimed():
+    """Run kapm's own (lazily computed) work outside the template's time limit."""
+    clock = _Clock.active
+    if clock is None:
+        yield
+        return
+    clock.pause()
+    try:
+        yield
+    finally:
+        clock.resume()
 
 
 def render(context: dict, template: str, fmt: str, workspace_root: Path | None,
@@ -169,15 +226,8 @@ def render(context: dict, template: str, fmt: str, workspace_root: Path | None,
     search, name, shown = resolve(template, fmt, workspace_root)
     env = make_environment(search, context["lang"], fmt, context["project"]["currency"])
     files = {str(d / n): d for d in search for n in [name]}
-    deadline = time.monotonic() + time_limit
-    alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
-    previous = None
-    if alarm:
-        def on_alarm(signum, frame):
-            raise _Timeout()
-
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, time_limit)
+    clock = _Clock(time_limit)
+    clock.start()
     try:
         tmpl = env.get_template(name)
         parts: list[str] = []
@@ -187,7 +237,7 @@ def render(context: dict, template: str, fmt: str, workspace_root: Path | None,
             if size > size_limit:
                 raise TemplateProblem(f"output is larger than {size_limit:,} characters; rendering stopped",
                                       _display(tmpl.filename))
-            if time.monotonic() > deadline:
+            if clock.expired():
                 raise _Timeout()
             parts.append(chunk)
         text = "".join(parts)
@@ -221,9 +271,7 @@ def render(context: dict, template: str, fmt: str, workspace_root: Path | None,
             raise  # not raised in a template: a bug in kapm (exit 3)
         raise TemplateProblem(f"error in template: {type(exc).__name__}: {exc}", file, line) from None
     finally:
-        if alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        clock.stop()
 
 
 def _display(filename: str | None) -> str | None:
