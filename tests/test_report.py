@@ -241,7 +241,9 @@ def test_render_limits(tmp_path):
 
 def test_unknown_template_name_is_a_clean_error():
     r = run("report", str(ACME), "-t", "nosuch", "--as-of", AS_OF)
-    assert r.exit_code == 1 and "no template 'nosuch.md.j2'" in r.stderr and "status" in r.stderr
+    assert r.exit_code == 2 and "no template 'nosuch.md.j2'" in r.stderr and "status" in r.stderr
+    r = run("report", str(ACME), "-t", "no/such/file.md.j2", "--as-of", AS_OF)
+    assert r.exit_code == 2 and "template file not found" in r.stderr
 
 
 def test_workspace_template_overrides_builtin(tmp_path):

@@ -51,7 +51,12 @@ def register(app: typer.Typer) -> None:
         report_cfg = analysis.config.section("report")
         language = lang or getattr(report_cfg, "lang", None) or "en"
         from kapm.report import render_report
+        from kapm.report.render import resolve
 
+        try:
+            resolve(template, fmt, analysis.layout.root)
+        except TemplateProblem as exc:  # no such template: a usage error like a bad path
+            raise common.fail_usage(str(exc)) from None
         used = _apply_baseline(project, day, baseline)
         try:
             text = render_report(project, day, template=template, fmt=fmt, lang=language,
