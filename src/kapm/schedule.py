@@ -217,12 +217,27 @@ def schedule_project(result, *, status: bool, as_of: date | None) -> Schedule | 
         return None
 
 
-def _schedule(result, status: bool, as_of: date | None) -> Schedule:
-    model = result.model
+@dataclass
+class _Prepared:
+    """What the forecast and the plan schedule share (computed once per project)."""
+
+    cal: WorkCalendar
+    leaf_nodes: list
+    pos: dict
+    nb_date: list
+    dl_date: list
+    links: list
+    shown_links: list
+    visible: list
+    n_virtual: int
+
+
+def _prepare(result) -> _Prepared:
+    cached = result.__dict__.get("_schedule_prep")
+    if cached is not None:
+        return cached
     wbs = _wbs(result)
     cal = work_calendar(result)
-    settings = result.config.settings if result.config is not None else {}
-    threshold = int(settings.get("critical_float", 0))
     nodes = wbs.nodes
     leaf_nodes = [n for n in nodes if not n.task.tasks]
     pos = {n.index: k for k, n in enumerate(leaf_nodes)}  # WBS index -> engine position
@@ -240,6 +255,57 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
                 nb_date[k] = t.not_before
             if t.deadline is not None and (dl_date[k] is None or t.deadline < dl_date[k]):
                 dl_date[k] = t.deadline
+
+    links, shown_links, visible, n_virtual = _expand_links(wbs, leaf_nodes, pos)
+    prep = _Prepared(cal, leaf_nodes, pos, nb_date, dl_date, links, shown_links, visible, n_virtual)
+    result.__dict__["_schedule_prep"] = prep
+    return prep
+
+
+def _expand_links(wbs, leaf_nodes, pos):
+    # Expanded links; repeats of (pred, succ, type) keep the largest lag.  A link between
+    # two summaries with several leaves each goes through a virtual join node, so the
+    # engine gets |A| + |B| links instead of |A| x |B| (plans stay linear).
+    best: dict[tuple[int, int, str], int] = {}
+    joins: list[tuple[str, list[int], list[int], str, int]] = []
+    for link in wbs.links:
+        preds = wbs.by_id[link.pred].leaves
+        succs = wbs.by_id[link.succ].leaves
+        if len(preds) > 1 and len(succs) > 1:
+            joins.append((link.pred, [pos[p] for p in preds], [pos[x] for x in succs], link.type, link.lag))
+            continue
+        for p in preds:
+            pk = pos[p]
+            for s in succs:
+                key = (pk, pos[s], link.type)
+                if key not in best or link.lag > best[key]:
+                    best[key] = link.lag
+    links = [cpm.Link(p, s, t, lag) for (p, s, t), lag in best.items()]
+    shown_links = [(leaf_nodes[lk.pred].task.id, leaf_nodes[lk.succ].task.id, lk.type, lk.lag) for lk in links]
+    visible = [True] * len(links)
+    v = len(leaf_nodes)
+    for pred_id, preds, succs, typ, lag in joins:
+        into = "FF" if typ in ("FS", "FF") else "SS"  # the join waits for every leaf's finish / start
+        for p in preds:
+            links.append(cpm.Link(p, v, into, 0))
+            visible.append(False)
+        for x in succs:
+            links.append(cpm.Link(v, x, typ, lag))
+            visible.append(True)
+            # shown as a link from the summary itself (rules and views look summaries up by id)
+            shown_links.append((pred_id, leaf_nodes[x].task.id, typ, lag))
+        v += 1
+    return links, shown_links, visible, len(joins)
+
+
+def _schedule(result, status: bool, as_of: date | None) -> Schedule:
+    model = result.model
+    prep = _prepare(result)
+    cal, leaf_nodes, nb_date, dl_date = prep.cal, prep.leaf_nodes, prep.nb_date, prep.dl_date
+    links, shown_links, visible = prep.links, prep.shown_links, prep.visible
+    nodes = _wbs(result).nodes
+    settings = result.config.settings if result.config is not None else {}
+    threshold = int(settings.get("critical_float", 0))
 
     status_index = cal.index(as_of) if status else None
     activities: list[cpm.Activity] = []
@@ -275,39 +341,8 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
                 act.remaining = int(act.remaining)
         activities.append(act)
 
-    # Expanded links; repeats of (pred, succ, type) keep the largest lag.  A link between
-    # two summaries with several leaves each goes through a virtual join node, so the
-    # engine gets |A| + |B| links instead of |A| x |B| (plans stay linear).
-    best: dict[tuple[int, int, str], int] = {}
-    joins: list[tuple[str, list[int], list[int], str, int]] = []
-    for link in wbs.links:
-        preds = wbs.by_id[link.pred].leaves
-        succs = wbs.by_id[link.succ].leaves
-        if len(preds) > 1 and len(succs) > 1:
-            joins.append((link.pred, [pos[p] for p in preds], [pos[x] for x in succs], link.type, link.lag))
-            continue
-        for p in preds:
-            pk = pos[p]
-            for s in succs:
-                key = (pk, pos[s], link.type)
-                if key not in best or link.lag > best[key]:
-                    best[key] = link.lag
-    links = [cpm.Link(p, s, t, lag) for (p, s, t), lag in best.items()]
-    shown_links = [(leaf_nodes[lk.pred].task.id, leaf_nodes[lk.succ].task.id, lk.type, lk.lag) for lk in links]
-    visible = [True] * len(links)
     n_real = len(activities)
-    for pred_id, preds, succs, typ, lag in joins:
-        v = len(activities)
-        activities.append(cpm.Activity(duration=0, virtual=True))
-        into = "FF" if typ in ("FS", "FF") else "SS"  # the join waits for every leaf's finish / start
-        for p in preds:
-            links.append(cpm.Link(p, v, into, 0))
-            visible.append(False)
-        for x in succs:
-            links.append(cpm.Link(v, x, typ, lag))
-            visible.append(True)
-            # shown as a link from the summary itself (rules and views look summaries up by id)
-            shown_links.append((pred_id, leaf_nodes[x].task.id, typ, lag))
+    activities.extend(cpm.Activity(duration=0, virtual=True) for _ in range(prep.n_virtual))
 
     pdl = model.project.deadline
     deadline_index = cal.last_index(pdl) + 1 if pdl is not None else None

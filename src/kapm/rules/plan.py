@@ -411,15 +411,28 @@ def over_allocated(ctx):
             if not active:
                 load = 0.0  # no float drift between busy periods
             if load > cap + _EPS:
+                # remember where the peak is; the tasks at the peak are replayed only for the
+                # (at most 10) periods reported, instead of copying the active set each time
                 if period is None:
-                    period = [day, load, dict(active), opener if opener is not None else max(active)]
+                    period = [day, load, i, opener if opener is not None else max(active)]
                 elif load > period[1] + _EPS:
-                    period[1], period[2] = load, dict(active)
+                    period[1], period[2] = load, i
             elif period is not None:
                 if reported < 10:
+                    period[2] = _active_at(ev, period[2])
                     yield _overload_hit(sch, cal, who, cap, period, day, reported == 9)
                 reported += 1
                 period = None
+
+
+def _active_at(ev, upto: int) -> dict[int, float]:
+    """Allocation per task after the first ``upto`` events (task position -> share)."""
+    active: dict[int, float] = {}
+    for _d, kind, alloc, k in ev[:upto]:
+        active[k] = active.get(k, 0.0) + alloc * kind
+        if active[k] <= _EPS:
+            del active[k]
+    return active
 
 
 def _overload_hit(sch, cal, who, cap, period, end, last):
