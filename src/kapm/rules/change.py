@@ -1,4 +1,4 @@
-"""Change control rules (X001, X002); X003 (changes against the baseline) comes later."""
+"""Change control rules (X001, X002); X003 (changes against a git baseline) is in history_rules.py."""
 
 from __future__ import annotations
 
