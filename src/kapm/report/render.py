@@ -129,7 +129,8 @@ def make_environment(search: list[Path], lang: str, fmt: str, currency: str | No
     env = ReportEnvironment(
         loader=FileSystemLoader([str(p) for p in search]),
         undefined=StrictUndefined,
-        autoescape=fmt == "html",
+        # HTML output, and any HTML template (even one rendered as --format md), autoescapes
+        autoescape=lambda name: fmt == "html" or (name or "").endswith((".html.j2", ".htm.j2")),
         extensions=["jinja2.ext.i18n"],
         keep_trailing_newline=True,
         trim_blocks=True,
