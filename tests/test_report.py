@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kapm.cli import build_app
+from kapm.gitlayer import describe_worktree as real_describe_worktree
 
 ROOT = Path(__file__).resolve().parent.parent
 ACME = ROOT / "examples" / "acme-erp"
@@ -350,3 +351,21 @@ def test_report_without_schedule_marks_it_missing(monkeypatch):
             r = run("report", str(ACME), "-t", template, "-f", fmt, "--as-of", AS_OF)
             assert r.exit_code == 0, (template, fmt, r.stderr)
             assert "Incomplete report" in r.stdout and "schedule" in r.stdout
+
+
+def test_describe_worktree(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    assert real_describe_worktree(outside) == {"commit": None, "dirty": False}
+    repo = tmp_path / "repo"
+    (repo / "proj").mkdir(parents=True)
+    (repo / "proj" / "project.yaml").write_text("kapm: 1\n", encoding="utf-8")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "one")
+    clean = real_describe_worktree(repo / "proj")
+    assert re.fullmatch(r"[0-9a-f]{40}", clean["commit"]) and clean["dirty"] is False
+    (repo / "other.txt").write_text("elsewhere", encoding="utf-8")
+    assert real_describe_worktree(repo / "proj")["dirty"] is False  # changes outside the project folder
+    (repo / "proj" / "project.yaml").write_text("kapm: 1\n# edited\n", encoding="utf-8")
+    assert real_describe_worktree(repo / "proj") == {"commit": clean["commit"], "dirty": True}
