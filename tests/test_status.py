@@ -195,3 +195,18 @@ def test_overall_is_the_worst(tmp_path, monkeypatch):
     assert (h.schedule, h.cost, h.risk, h.client, h.overall) == ("green", "green", "amber", "green", "amber")
     assert set(h.as_dict()) == {"overall", "schedule", "cost", "risk", "client", "reasons"}
     assert set(h.reasons) == {"overall", "schedule", "cost", "risk", "client"}
+
+
+def test_ramp_totals_matches_direct_sum():
+    """The S-curve sweep equals summing every task's share at every sample."""
+    import random
+
+    from kapm.status import _ramp_totals, _share_before
+
+    rnd = random.Random(3)
+    items = [(rnd.choice([0, 1.5, 10, 250.0]), s, s + rnd.choice([0, 0, 1, 3, 20]))
+             for s in (rnd.randint(-5, 60) for _ in range(300))]
+    samples = sorted(rnd.randint(-10, 90) for _ in range(40))
+    fast = _ramp_totals(items, samples)
+    slow = [sum(v * _share_before(s, f, i) for v, s, f in items) for i in samples]
+    assert fast == pytest.approx(slow, rel=1e-12, abs=1e-9)
