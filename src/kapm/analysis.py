@@ -263,7 +263,7 @@ def _attach_account(proj: ProjectResult, accounts: list[AccountResult]) -> None:
 
 
 def analyze(paths: list[Path], *, as_of: date, select=None, ignore=None, run_rules: bool = True,
-            baseline: str | None = None) -> Analysis:
+            baseline: str | None = None, errors_only: bool = False) -> Analysis:
     """Run the whole check pipeline over PATHs (raises workspace.UsageError for bad paths).
 
     ``baseline``: a git revision (``--baseline``) that rules comparing with the baseline
@@ -271,13 +271,14 @@ def analyze(paths: list[Path], *, as_of: date, select=None, ignore=None, run_rul
     gc_was = gc.isenabled()
     gc.disable()  # the pipeline allocates many small objects and frees few: 2-3x faster
     try:
-        return _analyze(paths, as_of=as_of, select=select, ignore=ignore, run_rules=run_rules, baseline=baseline)
+        return _analyze(paths, as_of=as_of, select=select, ignore=ignore, run_rules=run_rules, baseline=baseline,
+                        errors_only=errors_only)
     finally:
         if gc_was:
             gc.enable()
 
 
-def _analyze(paths, *, as_of, select, ignore, run_rules, baseline=None) -> Analysis:
+def _analyze(paths, *, as_of, select, ignore, run_rules, baseline=None, errors_only=False) -> Analysis:
     layout = discover(paths)
     cfg = load_config(layout.config)
     accounts = [_load_account(p, cfg) for p in layout.accounts]
@@ -294,7 +295,7 @@ def _analyze(paths, *, as_of, select, ignore, run_rules, baseline=None) -> Analy
     if run_rules:
         from kapm.rules import run_rules as run
 
-        run(projects, accounts, cfg, as_of)
+        run(projects, accounts, cfg, as_of, select=select, ignore=ignore, errors_only=errors_only)
     for proj in projects:
         findings.extend(f.with_project(proj.id) for f in proj.findings)
     files = len({sf.display for p in projects for sf in p.files} | {a.file.display for a in accounts}

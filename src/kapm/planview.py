@@ -87,8 +87,13 @@ def format_json(view: PlanView) -> str:
     s = view.schedule
     doc = {"project": s.project_id, "as_of": _d(view.as_of), "start": _d(s.start), "finish": _d(s.finish),
            "deadline": _d(s.deadline), "critical_path": list(s.critical_path),
-           "tasks": [task_row(t) for t in view.tasks()], "status": _status_dict(view)}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+           "tasks": [], "status": _status_dict(view)}
+    # One task per line: readable in a diff, and each line goes through the C encoder
+    # (indent= forces the pure-Python one: 0.2 s on 10,000 tasks).
+    head = json.dumps(doc, ensure_ascii=False, indent=2)
+    rows = ",\n    ".join(json.dumps(task_row(t), ensure_ascii=False) for t in view.tasks())
+    body = f"[\n    {rows}\n  ]" if rows else "[]"
+    return head.replace('"tasks": []', '"tasks": ' + body, 1) + "\n"
 
 
 def format_csv(view: PlanView) -> str:

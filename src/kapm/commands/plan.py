@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         """Schedule one project: dates, floats, critical path, earned value and health (SPEC §3, §4)."""
         common.check_format(format, FORMAT_NAMES)
         day = common.parse_as_of(as_of)
-        analysis = common.analyze_or_exit([path] if path is not None else [], day)
+        analysis = common.analyze_or_exit([path] if path is not None else [], day, errors_only=True)
         proj = common.one_project(analysis, str(path or "."))
         _exit_on_errors(analysis, proj, day, no_color)
 

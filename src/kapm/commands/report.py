@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         if lang is not None and lang not in ("en", "zh"):
             raise common.fail_usage(f"unknown language {lang!r}; choose one of: en, zh")
         day = common.parse_as_of(as_of)
-        analysis = common.analyze_or_exit([path] if path else [], day, baseline=baseline)
+        analysis = common.analyze_or_exit([path] if path else [], day, baseline=baseline, errors_only=True)
         project = common.one_project(analysis, str(path or "."))
         errors = [f for f in analysis.findings if f.severity == "error"
                   and (f.project in (None, project.id))]

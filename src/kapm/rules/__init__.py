@@ -66,9 +66,28 @@ class RuleContext:
         return self.result.schedule(status=status, as_of=self.as_of)
 
 
-def run_rules(projects, accounts, config, as_of: date) -> None:
-    """Run every project rule on every valid project; findings go onto each project."""
-    rules = [r for r in REGISTRY.values() if r.check is not None]
+def active_rules(config, *, select=None, ignore=None, errors_only: bool = False) -> list[Rule]:
+    """The checking rules a run needs: selected, not ignored, and, for commands that only
+    stop on errors (plan, report), only those whose effective severity is error."""
+    from kapm.analysis import _selected
+    from kapm.findings import ERROR
+
+    select = tuple(select) if select else config.select
+    ignore = tuple(config.ignore) + tuple(ignore or ())
+    out = []
+    for r in REGISTRY.values():
+        if r.check is None or not _selected(r.code, select) or _selected(r.code, ignore):
+            continue
+        if errors_only and config.severity.get(r.code, r.severity) != ERROR:
+            continue
+        out.append(r)
+    return out
+
+
+def run_rules(projects, accounts, config, as_of: date, *, select=None, ignore=None,
+              errors_only: bool = False) -> None:
+    """Run the active project rules on every valid project; findings go onto each project."""
+    rules = active_rules(config, select=select, ignore=ignore, errors_only=errors_only)
     for proj in projects:
         if proj.model is None:
             continue
