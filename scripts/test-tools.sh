@@ -6,7 +6,9 @@ set -u
 need=()
 command -v tj3 >/dev/null 2>&1 || need+=(tj3)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-[ ${#need[@]} -eq 0 ] && { echo "test tools present: tj3, chromium"; exit 0; }
+# a CJK font so Chinese report screenshots show characters, not boxes
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
+[ ${#need[@]} -eq 0 ] && { echo "test tools present: tj3, chromium, CJK font"; exit 0; }
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "note: cannot install ${need[*]} (needs root and apt-get); tests using them will be skipped"
   exit 0
