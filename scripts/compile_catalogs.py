@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "src" / "kapm" / "locale"
 TEMPLATES = ROOT / "templates"
 PY_SOURCES = ROOT / "src" / "kapm" / "report"
+PY_MODULES = [ROOT / "src" / "kapm" / "status.py"]
 
 
 def catalogues() -> list[Path]:
@@ -56,6 +57,12 @@ def extract():
     for filename, lineno, message, comments, context in extract_from_dir(
             str(PY_SOURCES), method_map=[("**.py", "python")], keywords=keywords):
         pot.add(message, None, [(f"src/kapm/report/{filename}", lineno)], auto_comments=comments, context=context)
+    from babel.messages.extract import extract_from_file
+
+    for module in PY_MODULES:  # sentences built outside kapm.report (health reasons)
+        for lineno, message, comments, context in extract_from_file("python", str(module), keywords=keywords):
+            pot.add(message, None, [(str(module.relative_to(ROOT)), lineno)], auto_comments=comments,
+                    context=context)
     return pot
 
 

@@ -338,130 +338,147 @@ def _money(x: float | None) -> str:
     return "n/a" if x is None else f"{x:,.0f}"
 
 
-def _days(n: int) -> str:
-    return f"{n} working day{'' if n == 1 else 's'}"
+def _identity(message: str) -> str:
+    return message
 
 
-def _schedule_health(fc, evm, th) -> tuple[str, str, int | None]:
+def _days(n: int, _=_identity) -> str:
+    return (_("{n} working day") if n == 1 else _("{n} working days")).format(n=n)
+
+
+# Health reasons are sentences for people; ``_`` translates each fragment (gettext of the
+# report's language, identity for English), so a Chinese report reads Chinese throughout.
+
+def _schedule_health(fc, evm, th, _=_identity) -> tuple[str, str, int | None]:
     if fc is None:
-        return RED, "the plan cannot be scheduled (run kapm check)", None
+        return RED, _("the plan cannot be scheduled (run kapm check)"), None
     spi = evm.spi if evm is not None else None
     slip = fc.slip_days if fc.deadline is not None else 0
     if fc.deadline is None:
-        where = f"forecast finish {fc.finish}, no deadline"
+        where = _("forecast finish {finish}, no deadline").format(finish=fc.finish)
     elif slip <= 0:
-        where = f"forecast finish {fc.finish} meets the deadline {fc.deadline}" + (
-            f" ({_days(-slip)} ahead)" if slip < 0 else "")
+        where = _("forecast finish {finish} meets the deadline {deadline}").format(
+            finish=fc.finish, deadline=fc.deadline)
+        if slip < 0:
+            where += _(" ({days} ahead)").format(days=_days(-slip, _))
     else:
-        where = f"forecast finish {fc.finish} is {_days(slip)} after the deadline {fc.deadline}"
-    spi_txt = f"SPI {_fmt(spi)}"
+        where = _("forecast finish {finish} is {days} after the deadline {deadline}").format(
+            finish=fc.finish, days=_days(slip, _), deadline=fc.deadline)
+    spi_txt = _("SPI {spi}").format(spi=_fmt(spi))
     if slip <= 0 and (spi is None or spi >= th.spi_green):
         return GREEN, f"{where}; {spi_txt}", fc.slip_days
     if slip <= th.slip_amber_days and (spi is None or spi >= th.spi_amber):
-        why = [] if slip <= 0 else [f"slip within {_days(th.slip_amber_days)}"]
+        why = [] if slip <= 0 else [_("slip within {days}").format(days=_days(th.slip_amber_days, _))]
         if spi is not None and spi < th.spi_green:
-            why.append(f"SPI below {th.spi_green:g}")
+            why.append(_("SPI below {limit}").format(limit=f"{th.spi_green:g}"))
         return AMBER, f"{where}; {spi_txt}" + (f" ({', '.join(why)})" if why else ""), fc.slip_days
     why = []
     if slip > th.slip_amber_days:
-        why.append(f"slip over {_days(th.slip_amber_days)}")
+        why.append(_("slip over {days}").format(days=_days(th.slip_amber_days, _)))
     if spi is not None and spi < th.spi_amber:
-        why.append(f"SPI below {th.spi_amber:g}")
+        why.append(_("SPI below {limit}").format(limit=f"{th.spi_amber:g}"))
     return RED, f"{where}; {spi_txt} ({', '.join(why)})", fc.slip_days
 
 
-def _cost_health(evm, th) -> tuple[str, str]:
+def _cost_health(evm, th, _=_identity) -> tuple[str, str]:
     if evm is None:
-        return RED, "the plan cannot be scheduled (run kapm check)"
+        return RED, _("the plan cannot be scheduled (run kapm check)")
     bac, eac, cpi = evm.bac, evm.eac, evm.cpi
     if not bac:
-        return GREEN, f"no budget (BAC 0): cost not assessed; AC {_money(evm.ac)}"
+        return GREEN, _("no budget (BAC 0): cost not assessed; AC {ac}").format(ac=_money(evm.ac))
     if eac is None:
-        return RED, f"AC {_money(evm.ac)} spent with nothing earned (CPI 0): EAC cannot be forecast"
-    base = f"EAC {_money(eac)} vs BAC {_money(bac)} ({eac / bac:.0%}); CPI {_fmt(cpi)}"
+        return RED, _("AC {ac} spent with nothing earned (CPI 0): EAC cannot be forecast").format(
+            ac=_money(evm.ac))
+    base = _("EAC {eac} vs BAC {bac} ({ratio}); CPI {cpi}").format(
+        eac=_money(eac), bac=_money(bac), ratio=f"{eac / bac:.0%}", cpi=_fmt(cpi))
     if eac <= bac and (cpi is None or cpi >= th.cpi_green):
         return GREEN, base
     if eac <= th.eac_amber_ratio * bac and (cpi is None or cpi >= th.cpi_amber):
         why = []
         if eac > bac:
-            why.append("EAC over BAC")
+            why.append(_("EAC over BAC"))
         if cpi is not None and cpi < th.cpi_green:
-            why.append(f"CPI below {th.cpi_green:g}")
+            why.append(_("CPI below {limit}").format(limit=f"{th.cpi_green:g}"))
         return AMBER, f"{base} ({', '.join(why)})"
     why = []
     if eac > th.eac_amber_ratio * bac:
-        why.append(f"EAC over {th.eac_amber_ratio:g} × BAC")
+        why.append(_("EAC over {ratio} × BAC").format(ratio=f"{th.eac_amber_ratio:g}"))
     if cpi is not None and cpi < th.cpi_amber:
-        why.append(f"CPI below {th.cpi_amber:g}")
+        why.append(_("CPI below {limit}").format(limit=f"{th.cpi_amber:g}"))
     return RED, f"{base} ({', '.join(why)})"
 
 
-def _risk_health(p, th) -> tuple[str, str]:
+def _risk_health(p, th, _=_identity) -> tuple[str, str]:
     open_risks = sorted((r for r in p.risks if r.status == "open"), key=lambda r: (-r.score, r.id))
     if not open_risks:
-        return GREEN, "no open risks"
+        return GREEN, _("no open risks")
     top = open_risks[0]
     n = len(open_risks)
     if top.score >= th.risk_red_score:
-        return RED, f"open risk {top.id} scores {top.score} (≥ {th.risk_red_score}); {n} open"
+        return RED, _("open risk {id} scores {score} (≥ {limit}); {n} open").format(
+            id=top.id, score=top.score, limit=th.risk_red_score, n=n)
     if top.score >= th.risk_amber_score:
-        return AMBER, f"open risk {top.id} scores {top.score} (≥ {th.risk_amber_score}); {n} open"
-    return GREEN, f"highest open risk {top.id} scores {top.score}; {n} open"
+        return AMBER, _("open risk {id} scores {score} (≥ {limit}); {n} open").format(
+            id=top.id, score=top.score, limit=th.risk_amber_score, n=n)
+    return GREEN, _("highest open risk {id} scores {score}; {n} open").format(id=top.id, score=top.score, n=n)
 
 
-def _client_health(result, as_of: date, th) -> tuple[str, str]:
+def _client_health(result, as_of: date, th, _=_identity) -> tuple[str, str]:
     p = result.model
     surveys = sorted((f for f in p.feedback if f.csat is not None and f.date <= as_of), key=lambda f: f.date)
     latest = surveys[-1].csat if surveys else None
     previous = surveys[-2].csat if len(surveys) > 1 else None
-    try:
-        from kapm import sla
-    except ModuleNotFoundError as exc:  # the SLA module ships separately; CSAT alone then
-        if exc.name != "kapm.sla":
-            raise
-        sla = None
+    from kapm import sla
+
     since = as_of - timedelta(days=th.client_window_days)
-    breaches = [b for b in sla.request_breaches(result, as_of) if b.breached_at.date() > since] if sla else []
-    lapses = sla.lapsed_comms(result, as_of) if sla else []
+    breaches = [b for b in sla.request_breaches(result, as_of) if b.breached_at.date() > since]
+    lapses = sla.lapsed_comms(result, as_of)
     red, amber = [], []
     if breaches:
         ids = list(dict.fromkeys(b.request_id for b in breaches))
-        red.append(f"{len(breaches)} SLA breach{'es' if len(breaches) > 1 else ''} in the last "
-                   f"{th.client_window_days} days ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})")
+        shown = ", ".join(ids[:3]) + (", …" if len(ids) > 3 else "")
+        msg = _("{n} SLA breach in the last {days} days ({ids})") if len(breaches) == 1 else \
+            _("{n} SLA breaches in the last {days} days ({ids})")
+        red.append(msg.format(n=len(breaches), days=th.client_window_days, ids=shown))
     if latest is not None and latest <= th.csat_red:
-        red.append(f"latest CSAT {latest} (≤ {th.csat_red})")
+        red.append(_("latest CSAT {csat} (≤ {limit})").format(csat=latest, limit=th.csat_red))
     if lapses:
         ids = [x.item_id for x in lapses]
-        amber.append(f"comms plan lapsed: {', '.join(ids[:3])}{', …' if len(ids) > 3 else ''}")
+        amber.append(_("comms plan lapsed: {ids}").format(ids=", ".join(ids[:3]) + (", …" if len(ids) > 3 else "")))
     if latest is not None and previous is not None and latest < previous:
-        amber.append(f"CSAT fell from {previous} to {latest}")
+        amber.append(_("CSAT fell from {before} to {after}").format(before=previous, after=latest))
     if red:
         return RED, "; ".join(red + amber)
     if amber:
         return AMBER, "; ".join(amber)
-    parts = [f"latest CSAT {latest}" if latest is not None else "no CSAT recorded"]
-    if sla is not None:
-        parts.append(f"no SLA breach in the last {th.client_window_days} days, comms plan kept")
+    parts = [_("latest CSAT {csat}").format(csat=latest) if latest is not None else _("no CSAT recorded")]
+    parts.append(_("no SLA breach in the last {days} days, comms plan kept").format(days=th.client_window_days))
     return GREEN, "; ".join(parts)
 
 
-def health(result, as_of: date) -> Health:
-    """RAG health of the project as of ``as_of`` (see the module docstring)."""
+def health(result, as_of: date, gettext=None) -> Health:
+    """RAG health of the project as of ``as_of`` (see the module docstring); ``gettext``
+    translates the reasons (a report's language), English without it."""
     from kapm.model import HealthThresholds
 
+    _ = gettext or _identity
     cfg = result.config.model if result.config is not None else None
     th = cfg.health if cfg is not None else HealthThresholds()
     fc = result.schedule(status=True, as_of=as_of)
     evm = earned_value(result, as_of)
-    sched, sched_why, slip = _schedule_health(fc, evm, th)
-    cost, cost_why = _cost_health(evm, th)
-    risk, risk_why = _risk_health(result.model, th)
-    client, client_why = _client_health(result, as_of, th)
+    sched, sched_why, slip = _schedule_health(fc, evm, th, _)
+    cost, cost_why = _cost_health(evm, th, _)
+    risk, risk_why = _risk_health(result.model, th, _)
+    client, client_why = _client_health(result, as_of, th, _)
     colours = {"schedule": sched, "cost": cost, "risk": risk, "client": client}
     overall = max(colours.values(), key=_RANK.__getitem__)
     worst = [d for d in DIMENSIONS if colours[d] == overall]
+    if overall != GREEN:
+        why_overall = _("worst of the four dimensions: {dimensions} {colour}").format(
+            dimensions=", ".join(_(d) for d in worst), colour=_(overall))
+    else:
+        why_overall = _("all four dimensions green")
     reasons = {"schedule": sched_why, "cost": cost_why, "risk": risk_why, "client": client_why,
-               "overall": f"worst of the four dimensions: {', '.join(worst)} {overall}"
-               if overall != GREEN else "all four dimensions green"}
+               "overall": why_overall}
     return Health(overall, sched, cost, risk, client, reasons, slip_days=slip,
                   spi=evm.spi if evm else None, cpi=evm.cpi if evm else None, evm=evm)

@@ -89,7 +89,9 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
         from kapm import status as _status
 
         if schedule is not None:
-            health = _status.health(result, as_of)
+            from kapm.report.i18n import translations
+
+            health = _status.health(result, as_of, gettext=translations(lang).gettext)
             evm = getattr(health, "evm", None) or _status.earned_value(result, as_of)
             s_curve = _status.s_curve
     except ImportError:
