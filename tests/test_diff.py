@@ -166,3 +166,55 @@ def test_diff_needs_exactly_one_project(scripted):
         "kapm: 1\nproject: {id: crm, name: CRM, start: 2026-10-05}\n", encoding="utf-8")
     r = run("diff", "accounts")
     assert r.exit_code == 2 and "holds 2 projects" in r.output
+
+
+def test_diff_quiet_prints_only_the_changes(scripted):
+    repo, ids = scripted
+    full = run("diff", "v1.0", "HEAD", PROJECT).stdout
+    r = run("diff", "v1.0", "HEAD", PROJECT, "-q")
+    assert r.exit_code == 0, r.output
+    # no title, no summary line: the sections only
+    assert r.stdout == full.split("\n", 3)[3]
+    assert r.stdout.startswith("Finish       2026-10-16 → 2026-11-06  +15 working days\n")
+    # nothing changed: no output at all
+    r = run("diff", "HEAD", "HEAD", PROJECT, "--quiet")
+    assert r.exit_code == 0 and r.stdout == ""
+    assert run("diff", "HEAD", "HEAD", PROJECT).stdout.splitlines()[1] == "no changes"
+    # md and json are unchanged by --quiet
+    assert (run("diff", "v1.0", "HEAD", PROJECT, "-q", "--format", "json").stdout
+            == run("diff", "v1.0", "HEAD", PROJECT, "--format", "json").stdout)
+
+
+def test_diff_sides_in_processes_agree(scripted):
+    from kapm.diff import compare, load_sides, Side
+    from kapm.history import open_history
+
+    repo, ids = scripted
+    records = []
+    for jobs in (1, 2):
+        h = open_history(repo / PROJECT)
+        with h.repo:
+            a, b = load_sides(h, ["v1.0", None], fixed=None, today=__import__("datetime").date(2026, 10, 20),
+                              jobs=jobs)
+        sides = [Side(v.label, v.commit.id if v.commit else None, v.as_of, None) for v in (a, b)]
+        records.append(compare(b.project, sides[0], sides[1], a.summary, b.summary))
+    assert records[0] == records[1]
+    assert records[0]["eac"] == {"from": 100000, "to": 144000}
+
+
+def test_diff_budget_and_eac_match_earned_value(scripted):
+    # the diff computes BAC/EAC without the plan schedule; same numbers as kapm.status
+    from kapm.diff import _budget_and_ev
+    from kapm.history import open_history
+    from kapm.status import earned_value
+
+    repo, ids = scripted
+    h = open_history(repo / PROJECT)
+    with h.repo:
+        versions = [h.at(i) for i in (ids[0], ids[2], ids[4])]
+    for v in versions:
+        for day in (v.day, v.day.replace(day=1), __import__("datetime").date(2027, 1, 1)):
+            res = v.result
+            mine = _budget_and_ev(res, res.schedule(status=True, as_of=day), day)
+            evm = earned_value(res, day)
+            assert (mine.bac, mine.ev, mine.ac, mine.eac) == (evm.bac, evm.ev, evm.ac, evm.eac)

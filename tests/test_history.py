@@ -469,3 +469,22 @@ def test_x003_unreadable_project_baseline_is_reported_once(scripted):
     assert "unknown git baseline revision 'v9'" in r.stdout
     r = run("check", PROJECT, "--baseline", "v9", "--as-of", "2026-10-05")
     assert r.exit_code == 2 and "unknown git baseline revision 'v9'" in r.output
+
+
+def test_files_at_many_matches_ls_tree(scripted):
+    # reading trees through cat-file lists the same files (and cache keys) as git ls-tree
+    from kapm.history import ProjectHistory
+    from kapm.gitlayer import Repo
+
+    repo, ids = scripted
+    (repo / "kapm.yaml").write_text("kapm: 1\n")
+    (repo / "accounts/acme/erp/sub").mkdir()
+    (repo / "accounts/acme/erp/sub/x.yaml").write_text("a: 1\n")
+    (repo / "accounts/acme/erp/z.yml").write_text("kapm: 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "more files", when="2026-10-06")
+    with Repo.open(repo) as r:
+        for folder in (PROJECT, "accounts/acme", "accounts", "."):
+            h = ProjectHistory(r, repo / folder)
+            commits = [c.id for c in h.commits()] + ids[:1]
+            assert h.files_at_many(commits) == [h.files_at(c) for c in commits]

@@ -127,3 +127,48 @@ def test_trend_outside_history(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == {"project": "p", "as_of": None, "points": [], "skipped": [], "moves": []}
     assert "no commit with a valid plan" in run("trend", "p").stdout
+
+
+def test_trend_parallel_and_serial_agree(scripted, monkeypatch):
+    # forked workers (each a contiguous run of commits) give the same trend as one process
+    from kapm.history import open_history
+    from kapm.trend import replay, to_json
+
+    repo, ids = scripted
+    monkeypatch.setenv("KAPM_NO_CACHE", "1")
+    outs = []
+    for jobs in (1, 2, 3):
+        h = open_history(repo / PROJECT)
+        with h.repo:
+            outs.append(to_json(replay(h, h.commits(), jobs=jobs)))
+    assert outs[0] == outs[1] == outs[2]
+    assert json.loads(outs[0])["points"] == [_point(ids, i) for i in (0, 1, 2, 4)]
+
+
+def test_trend_warm_run_loads_no_version(scripted, monkeypatch):
+    # points and the calendar of the last version are cached: no version is loaded again
+    from kapm.history import ProjectHistory, open_history
+    from kapm.trend import replay, to_json
+
+    repo, ids = scripted
+    h = open_history(repo / PROJECT)
+    with h.repo:
+        cold = to_json(replay(h, h.commits()))
+    monkeypatch.setattr(ProjectHistory, "at", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loaded")))
+    h = open_history(repo / PROJECT)
+    with h.repo:
+        assert to_json(replay(h, h.commits())) == cold
+
+
+def test_trend_quiet_prints_only_the_table(scripted):
+    repo, ids = scripted
+    full = run("trend", PROJECT).stdout
+    r = run("trend", PROJECT, "-q")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["commit", "date", "finish", "kickoff", "go-live"]
+    assert [ln.split()[0] for ln in lines[1:]] == [ids[i][:10] for i in (0, 1, 2, 4)]
+    assert "\n".join(lines) in full  # the same table as in the full output
+    assert "Milestone trend" not in r.stdout and "Moves" not in r.stdout and "Skipped" not in r.stdout
+    # other formats are data already: unchanged
+    assert run("trend", PROJECT, "--quiet", "--format", "json").stdout == run("trend", PROJECT, "--format", "json").stdout

@@ -40,8 +40,6 @@ def summarize(result, as_of: date) -> dict | None:
     """Plain data of one validated version (None for an absent project)."""
     if result is None:
         return None
-    from kapm.status import earned_value
-
     model = result.model
     result.as_of = as_of
     sched = result.schedule(status=True, as_of=as_of)
@@ -59,7 +57,7 @@ def summarize(result, as_of: date) -> dict | None:
             "finish": _iso(ts.finish) if ts else None,
             "milestone": bool(ts.milestone) if ts else bool(t.milestone),
         }
-    evm = earned_value(result, as_of) if sched is not None else None
+    evm = _budget_and_ev(result, sched, as_of) if sched is not None else None
     budget = evm.bac if evm is not None and evm.bac else model.project.budget
     return {
         "id": model.project.id,
@@ -76,6 +74,98 @@ def summarize(result, as_of: date) -> dict | None:
         "log": len(model.log),
         "requests": len(model.requests),
     }
+
+
+def _budget_and_ev(result, sched, as_of: date):
+    """BAC, EV and AC of the project (a :class:`kapm.status.TaskEvm`, whose ``eac`` the
+    diff shows), the same numbers as :func:`kapm.status.earned_value` but without the
+    plan schedule it builds for PV, which the diff does not show.  EV needs each leaf's
+    progress (100 when done), and that is the same in the forecast as in the plan: the
+    state of a task comes from its data in both.  Sums run in WBS order, as there."""
+    from kapm.status import TaskEvm, task_budgets
+
+    budgets = task_budgets(result)
+    ac = 0.0
+    for c in result.model.costs:
+        if c.date <= as_of:
+            ac += float(c.amount)
+    bacs = []
+    evs = []
+    for ts in sched.tasks:
+        if not ts.summary:
+            bac = budgets.get(ts.id, 0.0)
+            bacs.append(bac)
+            evs.append(bac * ts.progress / 100)
+    return TaskEvm(None, sum(bacs), 0.0, sum(evs), ac)
+
+
+@dataclass
+class Loaded:
+    """One side of a diff, loaded and summarised (plain data: it crosses processes)."""
+
+    label: str
+    commit: object | None  # kapm.gitlayer.Commit; None for the working tree
+    exists: bool
+    problems: list  # error findings (the side cannot be compared when not empty)
+    project: str | None
+    as_of: date
+    summary: dict | None
+
+
+def load_side(history, rev: str | None, *, fixed: date | None, today: date) -> Loaded:
+    """Load one side (``rev`` a verified revision, None for the working tree) and
+    summarise it at its status date (``fixed``, else its commit date, else ``today``)."""
+    from kapm.history import load_revision
+
+    v = load_revision(history, rev) if rev is not None else history.worktree()
+    as_of = fixed or v.day or today
+    problems = v.problems if v.result is not None else []
+    summary = summarize(v.result, as_of) if v.result is not None and not problems else None
+    return Loaded(v.label, v.commit, v.result is not None, problems,
+                  v.result.id if v.result is not None else None, as_of, summary)
+
+
+def load_sides(history, revs: list[str | None], *, fixed: date | None, today: date,
+               jobs: int | None = None) -> list[Loaded]:
+    """:func:`load_side` of each of ``revs``; the first ones in forked processes when
+    there is more than one core (``KAPM_JOBS=1`` keeps everything in this process)."""
+    import os
+
+    if jobs is None:
+        env = os.environ.get("KAPM_JOBS", "")
+        jobs = int(env) if env.isdigit() and int(env) > 0 else (
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    import multiprocessing
+
+    if jobs < 2 or len(revs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [load_side(history, r, fixed=fixed, today=today) for r in revs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _HISTORY
+    _HISTORY = history
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(revs)) - 1,
+                                 mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_child_init) as pool:
+            futures = [pool.submit(_child_side, r, fixed, today) for r in revs[:-1]]
+            last = load_side(history, revs[-1], fixed=fixed, today=today)
+            return [f.result() for f in futures] + [last]
+    finally:
+        _HISTORY = None
+
+
+_HISTORY = None
+
+
+def _child_init() -> None:
+    _HISTORY.repo.detach()  # the parent's cat-file pipe stays the parent's
+
+
+def _child_side(rev, fixed, today) -> Loaded:
+    loaded = load_side(_HISTORY, rev, fixed=fixed, today=today)
+    if loaded.summary is not None:
+        loaded.summary["calendar"] = None  # only the second side's calendar is used (and it stays here)
+    return loaded
 
 
 def compare(project: str, a: Side, b: Side, sa: dict | None, sb: dict | None) -> dict:
@@ -216,15 +306,19 @@ class _Paint:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
 
-def to_text(d: dict, color: bool = False) -> str:
+def to_text(d: dict, color: bool = False, *, quiet: bool = False) -> str:
+    """The grouped text diff; ``quiet``: only the changes (no title, summary line or
+    notes; empty when nothing changed)."""
     paint = _Paint(color)
     names = d["names"]
-    lines = [paint(f"{d['project']}: {_side_name(d['from'])} → {_side_name(d['to'])}", "1"),
-             headline(d), ""]
-    if not d["from"]["exists"]:
-        lines += [f"(the project does not exist at {d['from']['rev']})", ""]
-    if not d["to"]["exists"]:
-        lines += ["(the project does not exist in the second version)", ""]
+    lines = []
+    if not quiet:
+        lines += [paint(f"{d['project']}: {_side_name(d['from'])} → {_side_name(d['to'])}", "1"),
+                  headline(d), ""]
+        if not d["from"]["exists"]:
+            lines += [f"(the project does not exist at {d['from']['rev']})", ""]
+        if not d["to"]["exists"]:
+            lines += ["(the project does not exist in the second version)", ""]
     f = d["finish"]
     if f["from"] != f["to"]:
         lines.append(f"Finish       {f['from'] or '–'} → {f['to'] or '–'}  {_signed(f['delta_days'])}")
@@ -257,7 +351,8 @@ def to_text(d: dict, color: bool = False) -> str:
         lines += [paint(f"  ~ {x['id']}  {x['from']} → {x['to']}", "33") for x in c["status"]]
     if d["log"]["added"] or d["requests"]["added"]:
         lines += ["", f"Added: {d['log']['added']} log entries, {d['requests']['added']} client requests"]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    text = "\n".join(lines).strip("\n") if quiet else "\n".join(lines).rstrip("\n")
+    return text + "\n" if text else ""
 
 
 # Characters with a meaning in (GitHub) Markdown wherever they stand; user text never

@@ -262,6 +262,53 @@ class Repo:
             raise GitError(f"git cat-file failed: {exc}") from None
         return out
 
+    def read_trees(self, names: list[str]) -> dict[str, tuple[str, dict[bytes, tuple[bool, str]]] | None]:
+        """Tree objects through the same ``cat-file --batch`` process: ``name`` (a tree id,
+        or ``<verified commit id>^{tree}``) → (tree id, {entry name: (is_blob, object
+        id)}); None when there is no such tree.  Submodules are left out, folders have
+        ``is_blob`` False; symlinks and executables are blobs (as ``git ls-tree`` says).
+        Requests go in chunks, so neither pipe ever fills while the other waits."""
+        out: dict[str, tuple[str, dict] | None] = {}
+        todo = list(dict.fromkeys(names))
+        for n in todo:
+            base = n[:-len("^{tree}")] if n.endswith("^{tree}") else n
+            _require_oid(base)
+        proc = self._cat_file()
+        try:
+            for lo in range(0, len(todo), 256):
+                chunk = todo[lo:lo + 256]
+                proc.stdin.write("".join(n + "\n" for n in chunk).encode("ascii"))
+                proc.stdin.flush()
+                for n in chunk:
+                    parts = proc.stdout.readline().split()
+                    if len(parts) != 3:
+                        out[n] = None  # "<name> missing"
+                        continue
+                    size = int(parts[2])
+                    data = proc.stdout.read(size)
+                    proc.stdout.read(1)
+                    if len(data) != size:
+                        raise GitError("git cat-file ended early")
+                    if parts[1] != b"tree":
+                        out[n] = None
+                        continue
+                    out[n] = (parts[0].decode("ascii"), _parse_tree(data, len(parts[0]) // 2))
+        except (BrokenPipeError, OSError) as exc:
+            self.close()
+            raise GitError(f"git cat-file failed: {exc}") from None
+        return out
+
+    def detach(self) -> None:
+        """In a forked child: forget (without closing it for the parent) the cat-file
+        process; the child starts its own when it needs one."""
+        proc, self._batch = self._batch, None
+        if proc is not None:
+            for fh in (proc.stdin, proc.stdout):
+                try:
+                    os.close(fh.fileno())
+                except (OSError, ValueError):
+                    pass
+
     def _cat_file(self) -> subprocess.Popen:
         if self._batch is None or self._batch.poll() is not None:
             self._batch = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, env=_env(),
@@ -276,6 +323,22 @@ def blob_id(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _parse_tree(data: bytes, oid_len: int) -> dict[bytes, tuple[bool, str]]:
+    """Entries of a raw tree object: ``<mode> <name>\\0<binary id>`` repeated."""
+    entries = {}
+    i, end = 0, len(data)
+    while i < end:
+        sp = data.index(b" ", i)
+        nul = data.index(b"\0", sp)
+        mode = data[i:sp]
+        oid = data[nul + 1:nul + 1 + oid_len].hex()
+        i = nul + 1 + oid_len
+        if mode == b"160000":
+            continue  # a submodule (commit): not ours to read
+        entries[data[sp + 1:nul]] = (mode != b"40000", oid)
+    return entries
 
 
 def _is_oid(text: str) -> bool:

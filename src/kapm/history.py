@@ -232,6 +232,7 @@ class ProjectHistory:
         self.dir = Path(project_dir).resolve()
         self.rel_dir = repo.rel(self.dir)
         self.cache = cache if cache is not None else Cache(repo)
+        self._shared: dict[tuple, object] = {}  # loaded kapm.yaml / account.yaml by blob id
         parts = self.rel_dir.split("/") if self.rel_dir else []
         ancestors = ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]  # nearest first
         self._config_candidates = [_join(a, _CONFIG) for a in ancestors]
@@ -253,7 +254,56 @@ class ProjectHistory:
         files = self._select({e.path: e.blob for e in entries})
         return files, files.key(self.repo.root) if files is not None else ""
 
-    def at(self, commit: Commit | str, label: str | None = None, *, files=None) -> Version:
+    def files_at_many(self, commit_ids: list[str]) -> list[tuple[_Files | None, str]]:
+        """:meth:`files_at` of many verified commits without a ``git ls-tree`` each: the
+        trees of the folder and of its ancestors are read through the one ``cat-file
+        --batch`` process (a tree shared by several commits is read once), which lists
+        the same files ``ls-tree`` would."""
+        if not commit_ids:
+            return []
+        parts = [c.encode("utf-8", "surrogateescape") for c in self.rel_dir.split("/")] if self.rel_dir else []
+        trees: dict[str, dict] = {}  # tree id -> entries
+        roots = self.repo.read_trees([f"{c}^{{tree}}" for c in commit_ids])
+        levels: list[list[str | None]] = []  # per commit: tree ids of "", parts[0], ... (None: absent)
+        current: list[str | None] = []
+        for c in commit_ids:
+            got = roots.get(f"{c}^{{tree}}")
+            if got is not None:
+                trees[got[0]] = got[1]
+            current.append(got[0] if got is not None else None)
+        levels.append(current)
+        for name in parts:
+            current = []
+            for tid in levels[-1]:
+                entry = trees[tid].get(name) if tid is not None else None
+                current.append(entry[1] if entry is not None and not entry[0] else None)
+            missing = [t for t in dict.fromkeys(current) if t is not None and t not in trees]
+            for tid, got in self.repo.read_trees(missing).items():
+                trees[tid] = got[1] if got is not None else {}
+            levels.append(current)
+        folders = ["/".join(p.decode("utf-8", "surrogateescape") for p in parts[:i]) for i in range(len(parts) + 1)]
+        wanted = {_CONFIG.encode(), b"account.yaml"}
+        out: list[tuple[_Files | None, str]] = []
+        memo: dict[tuple, tuple[_Files | None, str]] = {}
+        for k in range(len(commit_ids)):
+            ids = tuple(level[k] for level in levels)
+            if ids in memo:  # same folder and ancestors as another commit: same files
+                out.append(memo[ids])
+                continue
+            by_path: dict[str, str] = {}
+            for depth, tid in enumerate(ids):
+                if tid is None:
+                    continue
+                last = depth == len(parts)
+                for name, (is_blob, oid) in trees[tid].items():
+                    if is_blob and (last or name in wanted):
+                        by_path[_join(folders[depth], name.decode("utf-8", "surrogateescape"))] = oid
+            files = self._select(by_path)
+            memo[ids] = (files, files.key(self.repo.root) if files is not None else "")
+            out.append(memo[ids])
+        return out
+
+    def at(self, commit: Commit | str, label: str | None = None, *, files=None, store: bool = True) -> Version:
         """The project at a commit (a :class:`Commit` or a verified commit id);
         ``files``: the answer of :meth:`files_at` when the caller has it."""
         if isinstance(commit, str):
@@ -264,7 +314,7 @@ class ProjectHistory:
         result = self._cached(key)
         if result is None:
             contents = self.repo.read_blobs(files.blobs())
-            result = self._build(files, lambda blob: contents[blob], key)
+            result = self._build(files, lambda blob: contents[blob], key, store=store)
         return Version(label or commit.short, commit, result, key)
 
     def worktree(self) -> Version:
@@ -315,20 +365,35 @@ class ProjectHistory:
             _redisplay(result)
         return result
 
-    def _build(self, files: _Files, read, key: str):
+    def _build(self, files: _Files, read, key: str, *, store: bool = True):
         from kapm.analysis import _load_account, load_config, load_project
 
         root = self.repo.root
         gc_was = gc.isenabled()
         gc.disable()
         try:
-            cfg = load_config(root / files.config[0], read(files.config[1])) if files.config else load_config(None)
+            # kapm.yaml and account.yaml rarely change between the versions one command
+            # loads (trend: every commit of the folder): loaded once per blob id
+            shared = self._shared
+            if len(shared) > 16:
+                shared.clear()
+            ckey = ("config", files.config)
+            cfg = shared.get(ckey)
+            if cfg is None:
+                cfg = (load_config(root / files.config[0], read(files.config[1])) if files.config
+                       else load_config(None))
+                shared[ckey] = cfg
             paths = [root / rel for rel, _ in files.project]
             contents = {root / rel: read(blob) for rel, blob in files.project}
             result = load_project(self.dir, paths, cfg, contents)
             if files.account:
-                result.account = _load_account(root / files.account[0], cfg, read(files.account[1]))
-            self.cache.put("project", key, _picklable(result))
+                akey = ("account", files.config, files.account)
+                account = shared.get(akey)
+                if account is None:
+                    account = shared[akey] = _load_account(root / files.account[0], cfg, read(files.account[1]))
+                result.account = account
+            if store:
+                self.cache.put("project", key, _picklable(result))
         finally:
             if gc_was:
                 gc.enable()

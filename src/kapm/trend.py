@@ -52,43 +52,160 @@ def _point_data(result, day: date) -> dict:
             "names": {t.id: t.name for t in sched.tasks if t.milestone}}
 
 
-def replay(history, commits, *, as_of: date | None = None) -> Trend:
-    """The trend over ``commits`` (oldest first) of ``history`` (kapm.history.ProjectHistory)."""
+def replay(history, commits, *, as_of: date | None = None, jobs: int | None = None) -> Trend:
+    """The trend over ``commits`` (oldest first) of ``history`` (kapm.history.ProjectHistory).
+
+    Which files make each version comes from the trees (one ``cat-file`` process, no
+    ``ls-tree`` per commit).  Points not in the cache are computed in commit order; a
+    version identical to the one before (same blob ids) is reused in memory.  With many
+    such points and more than one core they are computed in ``jobs`` processes (default:
+    the cores, ``KAPM_JOBS`` overrides; forked, so nothing is re-imported), each taking a
+    contiguous run of commits.  Only the points are cached, not the loaded versions."""
+    listing = history.files_at_many([c.id for c in commits])
+    data: list[dict | None] = [None] * len(commits)
+    todo: list[int] = []
+    for i, c in enumerate(commits):
+        files, key = listing[i]
+        if files is None:
+            data[i] = {"skip": "the project does not exist in this commit"}
+            continue
+        got = history.cache.get("point", _point_key(key, as_of or c.day))
+        if got is None:
+            todo.append(i)
+        else:
+            data[i] = got
+    state = _Replay(history, commits, listing, as_of)
+    n = _jobs(jobs, len(todo))
+    if n > 1:
+        chunks = [todo[len(todo) * k // n:len(todo) * (k + 1) // n] for k in range(n)]
+        global _STATE
+        _STATE = state
+        try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=n - 1, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_child_init) as pool:
+                futures = [pool.submit(_child_chunk, chunk) for chunk in chunks[:-1]]
+                for i, d in state.run(chunks[-1]):  # the newest commits: the parent keeps the last version
+                    data[i] = d
+                for f in futures:
+                    for i, d in f.result():
+                        data[i] = d
+        finally:
+            _STATE = None
+    else:
+        for i, d in state.run(todo):
+            data[i] = d
+
     points: list[Point] = []
     skipped: list[dict] = []
     project = None
     last_valid = None
-    for c in commits:
-        day = as_of or c.day
-        files, key = history.files_at(c.id)
-        if files is None:
-            skipped.append({"commit": c.id, "reason": "the project does not exist in this commit"})
+    for i, c in enumerate(commits):
+        d = data[i]
+        if "skip" in d:
+            skipped.append({"commit": c.id, "reason": d["skip"]})
             continue
-        pkey = f"{key}-{day.isoformat()}-{POINT_FORMAT}"
-        data = history.cache.get("point", pkey)
-        if data is None:
-            version = history.at(c, files=(files, key))
-            data = {"skip": version.reason()} if not version.ok else _point_data(version.result, day)
-            history.cache.put("point", pkey, data)
-        if "skip" in data:
-            skipped.append({"commit": c.id, "reason": data["skip"]})
-            continue
-        project = data["project"]
-        last_valid = (c, files, key)
-        points.append(Point(c.id, c.day, day, c.subject, data["finish"], dict(data["milestones"]),
-                            dict(data["names"])))
+        project = d["project"]
+        last_valid = i
+        points.append(Point(c.id, c.day, as_of or c.day, c.subject, d["finish"], dict(d["milestones"]),
+                            dict(d["names"])))
     trend = Trend(project or history.dir.name, as_of, points, skipped)
     if len(points) > 1:
-        calendar = None
+        trend.moves = _moves(points, state.calendar(last_valid))
+    return trend
+
+
+def _point_key(key: str, day: date) -> str:
+    return f"{key}-{day.isoformat()}-{POINT_FORMAT}"
+
+
+class _Replay:
+    """Computes points (and remembers the last version loaded, for reuse)."""
+
+    def __init__(self, history, commits, listing, as_of):
+        self.history = history
+        self.commits = commits
+        self.listing = listing
+        self.as_of = as_of
+        self.last: tuple[str, object] | None = None  # (cache key, Version)
+
+    def version(self, i: int):
+        files, key = self.listing[i]
+        if self.last is not None and self.last[0] == key:
+            return self.last[1]
+        version = self.history.at(self.commits[i], files=(files, key), store=False)
+        self.last = (key, version)
+        return version
+
+    def run(self, indexes: list[int]) -> list[tuple[int, dict]]:
+        import gc
+
+        out = []
+        # A version is garbage by reference counting once the next one is loaded; the
+        # cyclic collector would only rescan the large live heap again and again
+        # (≈10 % of a cold run), so it runs once every 64 versions instead.
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            for n, i in enumerate(indexes):
+                c = self.commits[i]
+                day = self.as_of or c.day
+                version = self.version(i)
+                d = {"skip": version.reason()} if not version.ok else _point_data(version.result, day)
+                self.history.cache.put("point", _point_key(self.listing[i][1], day), d)
+                out.append((i, d))
+                if n % 64 == 63:
+                    gc.collect()
+        finally:
+            if gc_was:
+                gc.enable()
+        return out
+
+    def calendar(self, i: int):
+        """The working-day calendar of version ``i`` (cached by its files)."""
         from kapm.schedule import work_calendar
 
-        version = history.at(last_valid[0], files=last_valid[1:])
+        key = self.listing[i][1]
+        if self.last is None or self.last[0] != key:
+            got = self.history.cache.get("calendar", f"{key}-{POINT_FORMAT}")
+            if got is not None:
+                return got.get("calendar")
         try:
-            calendar = work_calendar(version.result)
+            calendar = work_calendar(self.version(i).result)
         except ValueError:
             calendar = None
-        trend.moves = _moves(points, calendar)
-    return trend
+        self.history.cache.put("calendar", f"{key}-{POINT_FORMAT}", {"calendar": calendar})
+        return calendar
+
+
+_STATE: _Replay | None = None
+MIN_PARALLEL = 24  # points to compute before a second process pays for itself
+
+
+def _jobs(jobs: int | None, todo: int) -> int:
+    import multiprocessing
+    import os
+
+    if jobs is None:
+        env = os.environ.get("KAPM_JOBS", "")
+        jobs = int(env) if env.isdigit() and int(env) > 0 else None
+        if jobs is None:
+            if todo < MIN_PARALLEL:
+                return 1
+            jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(jobs, todo // 2))
+
+
+def _child_init() -> None:
+    _STATE.history.repo.detach()  # the parent's cat-file pipe stays the parent's
+
+
+def _child_chunk(indexes: list[int]) -> list[tuple[int, dict]]:
+    return _STATE.run(indexes)
 
 
 def _moves(points: list[Point], calendar) -> list[dict]:
@@ -184,17 +301,20 @@ def _headline(trend: Trend) -> str:
     return text
 
 
-def to_text(trend: Trend, color: bool = False) -> str:
+def to_text(trend: Trend, color: bool = False, *, quiet: bool = False) -> str:
+    """Summary, table, moves, skipped commits; ``quiet``: only the table of forecasts at
+    each commit (no headline, summary, moves or skipped list; empty without points)."""
     def bold(t: str) -> str:
         return f"\x1b[1m{t}\x1b[0m" if color else t
 
-    lines = [bold("Milestone trend — " + _headline(trend)), ""]
-    if trend.points:
+    lines = [] if quiet else [bold("Milestone trend — " + _headline(trend)), ""]
+    if trend.points and not quiet:
         rows = [("", "first", "last", "moved", "trend")] + _summary_rows(trend)
         widths = [max(_width(r[i]) for r in rows) for i in range(5)]
         for r in rows:
             lines.append("  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip())
         lines.append("")
+    if trend.points:
         cols = series(trend)
         head = ["commit", "date", *[label for _, label in cols]]
         table = [head]
@@ -205,6 +325,8 @@ def to_text(trend: Trend, color: bool = False) -> str:
         for i, r in enumerate(table):
             line = "  ".join(_pad(c, widths[j]) for j, c in enumerate(r)).rstrip()
             lines.append(bold(line) if i == 0 else line)
+    if quiet:
+        return "".join(line + "\n" for line in lines)
     if trend.moves:
         lines += ["", bold("Moves")]
         for x in trend.moves:

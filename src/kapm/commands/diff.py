@@ -75,15 +75,17 @@ def register(app: typer.Typer) -> None:
         as_of: Optional[str] = common.AsOf,
         output: Optional[Path] = common.Output,
         no_color: bool = common.NoColor,
-        quiet: bool = common.Quiet,
+        quiet: bool = typer.Option(False, "-q", "--quiet",
+                                   help="Text format: only the changes (no title, summary line or notes; "
+                                        "no output when nothing changed)."),
         debug: bool = common.Debug,
     ) -> None:
         """Compare two versions of a project: tasks, dates, critical path, cost, registers (SPEC §6)."""
         from datetime import date
 
-        from kapm.diff import FORMATS, Side, compare, summarize
+        from kapm.diff import FORMATS, Side, compare, load_sides
         from kapm.gitlayer import GitError
-        from kapm.history import load_revision, open_history
+        from kapm.history import open_history
 
         common.check_format(format, FORMAT_NAMES)
         fixed = common.parse_as_of(as_of) if as_of else None
@@ -98,19 +100,23 @@ def register(app: typer.Typer) -> None:
             try:
                 for r in revs or ["HEAD"]:
                     history.repo.verify(r)
-                a = load_revision(history, revs[0] if revs else "HEAD")
-                b = load_revision(history, revs[1]) if len(revs) == 2 else history.worktree()
+                a, b = load_sides(history, [revs[0] if revs else "HEAD", revs[1] if len(revs) == 2 else None],
+                                  fixed=fixed, today=today)
             except GitError as exc:
                 raise common.fail_usage(str(exc)) from None
         for v in (a, b):
-            if v.result is not None and not v.ok:
+            if v.problems:
                 print_problems(v)
                 raise typer.Exit(1)
-        if a.result is None and b.result is None:
+        if not a.exists and not b.exists:
             raise common.fail_usage(f"the project in {folder} exists in neither {a.label} nor {b.label}")
-        sides = [Side(v.label, v.commit.id if v.commit else None, fixed or v.day or today, v.result) for v in (a, b)]
-        summaries = [summarize(s.result, s.as_of) for s in sides]
-        project = (b.result or a.result).id
-        record = compare(project, sides[0], sides[1], *summaries)
+        sides = [Side(v.label, v.commit.id if v.commit else None, v.as_of, None) for v in (a, b)]
+        project = b.project if b.exists else a.project
+        record = compare(project, sides[0], sides[1], a.summary, b.summary)
         color = format == "text" and output is None and common.use_color(no_color)
-        common.emit(FORMATS[format](record, color), output)
+        if quiet and format == "text":
+            # the changes only: no title, no summary line (nothing at all when nothing changed)
+            text = FORMATS[format](record, color, quiet=True)
+        else:
+            text = FORMATS[format](record, color)
+        common.emit(text, output)

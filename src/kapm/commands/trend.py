@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
         as_of: Optional[str] = common.AsOf,
         output: Optional[Path] = common.Output,
         no_color: bool = common.NoColor,
-        quiet: bool = common.Quiet,
+        quiet: bool = typer.Option(False, "-q", "--quiet",
+                                   help="Text format: only the table of forecasts at each commit (no summary, "
+                                        "moves or skipped commits)."),
         debug: bool = common.Debug,
     ) -> None:
         """Forecast of each milestone and of the project finish at every commit that touched the project.
@@ -63,4 +65,8 @@ def register(app: typer.Typer) -> None:
             except GitError as exc:
                 raise common.fail_usage(str(exc)) from None
         color = format == "text" and output is None and common.use_color(no_color)
-        common.emit(FORMATS[format](result, color), output)
+        if quiet and format == "text":  # the data only: the table of forecasts at each commit
+            text = FORMATS[format](result, color, quiet=True)
+        else:
+            text = FORMATS[format](result, color)
+        common.emit(text, output)
