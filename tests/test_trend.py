@@ -172,3 +172,25 @@ def test_trend_quiet_prints_only_the_table(scripted):
     assert "Milestone trend" not in r.stdout and "Moves" not in r.stdout and "Skipped" not in r.stdout
     # other formats are data already: unchanged
     assert run("trend", PROJECT, "--quiet", "--format", "json").stdout == run("trend", PROJECT, "--format", "json").stdout
+
+
+def _die(indexes):
+    import os
+
+    os._exit(3)
+
+
+def test_trend_worker_that_dies_is_replaced(scripted, monkeypatch):
+    import kapm.trend
+    from kapm.history import open_history
+    from kapm.trend import replay, to_json
+
+    repo, ids = scripted
+    monkeypatch.setenv("KAPM_NO_CACHE", "1")
+    h = open_history(repo / PROJECT)
+    with h.repo:
+        serial = to_json(replay(h, h.commits(), jobs=1))
+    monkeypatch.setattr(kapm.trend, "_child_chunk", _die)
+    h = open_history(repo / PROJECT)
+    with h.repo:
+        assert to_json(replay(h, h.commits(), jobs=2)) == serial

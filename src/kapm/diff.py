@@ -140,16 +140,26 @@ def load_sides(history, revs: list[str | None], *, fixed: date | None, today: da
     if jobs < 2 or len(revs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [load_side(history, r, fixed=fixed, today=today) for r in revs]
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _HISTORY
     _HISTORY = history
+    from kapm.trend import _preload
+
+    _preload()  # imported once here, not once per forked worker
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(revs)) - 1,
                                  mp_context=multiprocessing.get_context("fork"),
                                  initializer=_child_init) as pool:
             futures = [pool.submit(_child_side, r, fixed, today) for r in revs[:-1]]
             last = load_side(history, revs[-1], fixed=fixed, today=today)
-            return [f.result() for f in futures] + [last]
+            out = []
+            for r, f in zip(revs, futures):
+                try:
+                    out.append(f.result())
+                except BrokenProcessPool:  # the worker died (killed, out of memory): do it here
+                    out.append(load_side(history, r, fixed=fixed, today=today))
+            return out + [last]
     finally:
         _HISTORY = None
 

@@ -12,8 +12,9 @@ Rules kept here (SPEC §6, §9):
   how to get the history (CI: ``actions/checkout`` with ``fetch-depth: 0``, or
   ``git fetch --unshallow``);
 * file contents at a revision are read through *one* long-lived
-  ``git cat-file --batch`` process per :class:`Repo` (one per command), fed with blob
-  ids listed by ``git ls-tree -r -z``.
+  ``git cat-file --batch`` process per :class:`Repo` (one per command, and one per
+  forked worker: :meth:`Repo.detach`), fed with blob ids listed by ``git ls-tree -r -z``
+  or by tree objects read through the same process (:meth:`Repo.read_trees`).
 """
 
 from __future__ import annotations

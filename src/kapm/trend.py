@@ -80,17 +80,23 @@ def replay(history, commits, *, as_of: date | None = None, jobs: int | None = No
         chunks = [todo[len(todo) * k // n:len(todo) * (k + 1) // n] for k in range(n)]
         global _STATE
         _STATE = state
+        _preload()  # imported once here, not once per forked worker
         try:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures.process import BrokenProcessPool
 
             with ProcessPoolExecutor(max_workers=n - 1, mp_context=multiprocessing.get_context("fork"),
                                      initializer=_child_init) as pool:
                 futures = [pool.submit(_child_chunk, chunk) for chunk in chunks[:-1]]
                 for i, d in state.run(chunks[-1]):  # the newest commits: the parent keeps the last version
                     data[i] = d
-                for f in futures:
-                    for i, d in f.result():
+                for chunk, f in zip(chunks, futures):
+                    try:
+                        done = f.result()
+                    except BrokenProcessPool:  # a worker died (killed, out of memory): do it here
+                        done = state.run(chunk)
+                    for i, d in done:
                         data[i] = d
         finally:
             _STATE = None
@@ -198,6 +204,14 @@ def _jobs(jobs: int | None, todo: int) -> int:
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(jobs, todo // 2))
+
+
+def _preload() -> None:
+    import kapm.analysis  # noqa: F401
+    import kapm.model  # noqa: F401
+    import kapm.schedule  # noqa: F401
+    import kapm.status  # noqa: F401
+    import kapm.validate  # noqa: F401
 
 
 def _child_init() -> None:
