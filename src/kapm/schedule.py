@@ -153,15 +153,21 @@ def work_calendar(result) -> WorkCalendar:
     """
     from kapm.model import expand_days
 
+    cached = result.__dict__.get("_work_calendar")
+    if cached is not None:
+        return cached
     model = result.model
     cal = model.calendar
     if cal is None and result.config is not None:
         cal = result.config.section("calendar")
     start = model.project.start
     if cal is None:
-        return WorkCalendar(start)
-    return WorkCalendar(start, workweek=[_WEEKDAYS[d] for d in cal.workweek], country=cal.country,
-                        holidays=expand_days(cal.holidays), workdays=expand_days(cal.workdays))
+        built = WorkCalendar(start)
+    else:
+        built = WorkCalendar(start, workweek=[_WEEKDAYS[d] for d in cal.workweek], country=cal.country,
+                             holidays=expand_days(cal.holidays), workdays=expand_days(cal.workdays))
+    result.__dict__["_work_calendar"] = built  # one per project: the checks and both schedules share it
+    return built
 
 
 def _wbs(result):

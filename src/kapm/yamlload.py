@@ -51,7 +51,8 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _TRUE = frozenset(("true", "True", "TRUE"))
 _FALSE = frozenset(("false", "False", "FALSE"))
-_MAYBE_SPECIAL = frozenset("-+.0123456789~nNtTfF")
+_NUMERIC_START = frozenset("-+.0123456789")
+_WORD_START = frozenset("~nNtTfF")
 
 
 class YamlProblem(Exception):
@@ -70,14 +71,17 @@ def resolve_plain(value: str):
     """YAML 1.2 core schema resolution of a plain (unquoted, untagged) scalar."""
     if not value:
         return None
-    if value[0] not in _MAYBE_SPECIAL:
+    c = value[0]
+    if c not in _NUMERIC_START:
+        # only ~, null, true, false (in their three spellings) can be special here
+        if c in _WORD_START and len(value) <= 5:
+            if value in _NULLS:
+                return None
+            if value in _TRUE:
+                return True
+            if value in _FALSE:
+                return False
         return value
-    if value in _NULLS:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
     if _INT.match(value):
         return int(value)
     if _OCT.match(value):
