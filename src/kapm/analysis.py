@@ -249,8 +249,14 @@ def _leaf_durations(model, source: Source) -> list[Finding]:
     return out
 
 
-def _attach_account(proj: ProjectResult, accounts: list[AccountResult]) -> None:
-    by_dir = {a.file.path.parent.resolve(): a for a in accounts}
+def accounts_by_dir(accounts: list[AccountResult]) -> dict:
+    """Account folder -> account (build once per run, not once per project)."""
+    return {a.file.path.parent.resolve(): a for a in accounts}
+
+
+def _attach_account(proj: ProjectResult, accounts: list[AccountResult], by_dir: dict | None = None) -> None:
+    if by_dir is None:
+        by_dir = accounts_by_dir(accounts)
     for folder in proj.dir.resolve().parents:
         if folder in by_dir:
             proj.account = by_dir[folder]
@@ -282,12 +288,13 @@ def _analyze(paths, *, as_of, select, ignore, run_rules, baseline=None, errors_o
     layout = discover(paths)
     cfg = load_config(layout.config)
     accounts = [_load_account(p, cfg) for p in layout.accounts]
+    by_dir = accounts_by_dir(accounts)
     projects = []
     for pf in layout.projects:
         proj = load_project(pf.dir, pf.files, cfg)
         proj.as_of = as_of
         proj.baseline_rev = baseline
-        _attach_account(proj, accounts)
+        _attach_account(proj, accounts, by_dir)
         projects.append(proj)
     findings: list[Finding] = list(cfg.findings)
     for acc in accounts:
