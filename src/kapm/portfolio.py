@@ -128,32 +128,18 @@ def project_row(result, as_of: date, errors: int, gettext=None) -> dict:
     }
 
 
-def _attach(proj, accounts: list, by_dir: dict) -> None:
-    """:func:`kapm.analysis._attach_account` with the account folders resolved once
-    (resolving every account folder for every project is quadratic: 3 s for 200 × 200)."""
-    for folder in proj.dir.resolve().parents:
-        if folder in by_dir:
-            proj.account = by_dir[folder]
-            break
-    named = getattr(proj.model.project, "account", None) if proj.model is not None else None
-    if named:
-        match = next((a for a in accounts if a.id == named), None)
-        if match is not None:
-            proj.account = match
-
-
 def _compute(index: int) -> tuple[int, int | None, dict, list[tuple], tuple]:
     """Load, check and roll up project ``index`` of the shared layout.
 
     Returns (index, account index or None, row, error findings as plain tuples, file names)."""
-    from kapm.analysis import _apply_config, load_project
+    from kapm.analysis import _apply_config, _attach_account, load_project
     from kapm.rules import run_rules
 
     cfg, accounts, as_of, projects = _SHARED["cfg"], _SHARED["accounts"], _SHARED["as_of"], _SHARED["projects"]
     pf = projects[index]
     proj = load_project(pf.dir, pf.files, cfg)
     proj.as_of = as_of
-    _attach(proj, accounts, _SHARED["by_dir"])
+    _attach_account(proj, accounts, _SHARED["by_dir"])
     # only errors change a portfolio row (warnings are kapm check's business): skip the other rules
     run_rules([proj], accounts, cfg, as_of, errors_only=True)
     findings = [f.with_project(proj.id) for f in proj.findings]
@@ -279,7 +265,7 @@ def build(paths: list[Path], as_of: date, *, sort: str = "account", jobs: int | 
           lang: str = "en") -> Portfolio:
     """Check and roll up every project under ``paths`` (raises workspace.UsageError for bad
     paths).  ``lang`` is the language of the health reasons (JSON and table: en)."""
-    from kapm.analysis import _apply_config, _load_account, load_config
+    from kapm.analysis import _apply_config, _load_account, accounts_by_dir, load_config
     from kapm.workspace import discover
 
     layout = discover(paths)
@@ -291,7 +277,7 @@ def build(paths: list[Path], as_of: date, *, sort: str = "account", jobs: int | 
     finally:
         if gc_was:
             gc.enable()
-    by_dir = {a.file.path.parent.resolve(): a for a in accounts}
+    by_dir = accounts_by_dir(accounts)
     gettext = None
     if lang != "en":
         from kapm.report.i18n import translations
