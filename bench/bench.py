@@ -23,17 +23,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 KAPM = [sys.executable, "-m", "kapm"]
+AS_OF = "2026-01-05"  # the project start: a clean check (no tracking findings)
 
 
-def generate(folder: Path, n: int, *, seed: int = 7, per_file: int = 5000, broken: bool = False) -> Path:
-    """A project of n leaf tasks in summaries of 50, ~2 dependencies each, split into files."""
+def generate(folder: Path, n: int, *, seed: int = 7, per_file: int = 5000, broken: bool = False,
+             tj3_safe: bool = False) -> Path:
+    """A project of n leaf tasks in summaries of 50, ~2 dependencies each, split into files.
+
+    ``tj3_safe``: only what TaskJuggler can express exactly (FS/SS with lags ≥ 0, one
+    link per pair, no country holidays), for the side-by-side timing against tj3."""
     rnd = random.Random(seed)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / "project.yaml").write_text(
         "kapm: 1\nproject:\n  id: bench\n  name: Benchmark 基准\n  start: 2026-01-05\n  manager: pm\n"
-        "  budget: 1000000\ncalendar: {country: CN}\nteam:\n  - {id: pm, name: 李伟}\n"
+        "  budget: 1000000\n" + ("" if tj3_safe else "calendar: {country: CN}\n") + "team:\n  - {id: pm, name: 李伟}\n"
         + "".join(f"  - {{id: p{i}, name: Person {i}, rate: 1000}}\n" for i in range(20)),
         encoding="utf-8")
     lines: list[str] = []
@@ -43,11 +48,15 @@ def generate(folder: Path, n: int, *, seed: int = 7, per_file: int = 5000, broke
         lines.append(f"  - id: s{g // group}\n    name: Phase {g // group} 阶段\n    owner: pm\n    tasks:\n")
         for i in range(g, min(g + group, n)):
             deps = []
+            preds = set()
             if i > 0:
                 for _ in range(2):
                     j = rnd.randint(max(0, i - 400), i - 1)
-                    kind = rnd.choice(["", "", "", "SS:", "FF:"])
+                    kind = rnd.choice(["", "", "", "SS:"] if tj3_safe else ["", "", "", "SS:", "FF:"])
                     lag = rnd.choice(["", "", "+1d", "+2d"])
+                    if tj3_safe and j in preds:
+                        continue
+                    preds.add(j)
                     deps.append(f'"{kind}t{j}{lag}"')
             if broken and i == n // 2:
                 deps.append('"t-missing"')
@@ -89,38 +98,59 @@ def peak_rss(cmd: list[str]) -> float:
 
 
 def write_tjp(project: Path, target: Path) -> None:
-    """The same plan as a TaskJuggler project (FS/SS/FF with lags; no holidays)."""
+    """The same plan as a TaskJuggler project (a ``tj3_safe`` plan: FS/SS with lags, one
+    link per pair; idioms as in tests/tj3util.py: ``length Nd``, ``onstart``, ``gaplength``)."""
     import yaml
 
-    tasks = []
+    out = ['project bench "Bench" 2026-01-05 +15y {\n  timezone "UTC"\n}\n']
     for f in sorted(project.glob("tasks-*.yaml")):
-        for s in yaml.safe_load(f.read_text(encoding="utf-8"))["tasks"]:
-            tasks.extend(s["tasks"])
-    out = ['project bench "Bench" 2026-01-05 +20y {\n  timezone "UTC"\n  timingresolution 60min\n'
-           '  workinghours mon-fri 9:00-17:00\n  workinghours sat,sun off\n}\n']
-    for t in tasks:
-        deps = []
-        for d in t["depends"]:
-            kind = "FS"
-            if ":" in d:
-                kind, d = d.split(":", 1)
-            lag = 0
-            if "+" in d:
-                d, l = d.split("+")
-                lag = int(l[:-1])
-            opts = []
-            if kind == "SS":
-                opts.append("onstart")
-            if lag:
-                opts.append(f"gaplength {lag}d")
-            if kind == "FF":  # tj3 cannot tie an ASAP task's end: approximated as FS for timing purposes
-                pass
-            deps.append(f"!!{d}" + (" {" + " ".join(opts) + "}" if opts else ""))
-        dep = ("\n  depends " + ", ".join(deps)) if deps else ""
-        out.append(f'task {t["id"]} "T" {{\n  length {int(t["duration"][:-1])}d{dep}\n}}\n')
-    out.append('taskreport "out" {\n  formats csv\n  columns id, start, end\n}\n')
-    text = "".join(out).replace("!!", "")
-    target.write_text(text, encoding="utf-8")
+        for group in yaml.safe_load(f.read_text(encoding="utf-8"))["tasks"]:
+            out.append(f'task {group["id"]} "G" {{\n')
+            for t in group["tasks"]:
+                deps = []
+                for d in t["depends"]:
+                    opts = []
+                    if d.startswith("SS:"):
+                        d = d[3:]
+                        opts.append("onstart")
+                    if "+" in d:
+                        d, lag = d.split("+")
+                        opts.append(f"gaplength {int(lag[:-1])}d")
+                    parent = f"s{int(d[1:]) // 50}"
+                    deps.append(f"{parent}.{d}" + (" { " + " ".join(opts) + " }" if opts else ""))
+                dep = ("\n    depends " + ", ".join(deps)) if deps else ""
+                out.append(f'  task {t["id"]} "T" {{\n    length {int(t["duration"][:-1])}d{dep}\n  }}\n')
+            out.append("}\n")
+    out.append('taskreport "bench-out" {\n  formats csv\n  columns id, start, end\n  timeformat "%Y-%m-%d %H:%M"\n}\n')
+    target.write_text("".join(out), encoding="utf-8")
+
+
+def compare_with_tj3(plan_json: Path, tj3_csv: Path) -> tuple[int, int]:
+    """(tasks compared, tasks whose start or finish differ) between kapm and tj3."""
+    import csv
+    import datetime as dt
+    import json
+
+    from kapm.workdays import WorkCalendar
+
+    plan = json.loads(plan_json.read_text(encoding="utf-8"))
+    cal = WorkCalendar(dt.date.fromisoformat(plan["start"]))
+
+    def index(stamp: str) -> int:  # tj3 stamps after midday mean "after that day"
+        day = dt.date.fromisoformat(stamp[:10])
+        return cal.last_index(day) + 1 if int(stamp[11:13]) >= 12 else cal.index(day)
+
+    kapm = {t["id"]: t for t in plan["tasks"] if not t["summary"]}
+    compared = differ = 0
+    with open(tj3_csv, encoding="utf-8") as fh:
+        for row in list(csv.reader(fh, delimiter=";"))[1:]:
+            t = kapm.get(row[0].split(".")[-1])
+            if t is None or t["milestone"]:
+                continue
+            compared += 1
+            mine = (cal.index(dt.date.fromisoformat(t["start"])), cal.index(dt.date.fromisoformat(t["finish"])) + 1)
+            differ += mine != (index(row[1]), index(row[2]))
+    return compared, differ
 
 
 def main() -> None:
@@ -131,6 +161,7 @@ def main() -> None:
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     rows = []
+    notes: list[str] = []
     env_note = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     rows.append(("kapm --version", *run([*KAPM[:1], "-c", "from kapm.cli import main; main()", "--version"], 1)))
     kapm_bin = shutil.which("kapm") or str(Path(sys.executable).parent / "kapm")
@@ -141,10 +172,10 @@ def main() -> None:
     for n in sizes:
         proj = generate(OUT / f"p{n}", n)
         rep = 1 if n >= 100_000 else args.repeat
-        t, _, code = run([kapm_bin, "check", str(proj), "--as-of", "2026-03-02"], rep)
-        rows.append((f"check {n:,} tasks", t, peak_rss([kapm_bin, "check", str(proj), "--as-of", "2026-03-02"]), code))
+        t, _, code = run([kapm_bin, "check", str(proj), "--as-of", AS_OF], rep)
+        rows.append((f"check {n:,} tasks", t, peak_rss([kapm_bin, "check", str(proj), "--as-of", AS_OF]), code))
         if has_plan:
-            cmd = [kapm_bin, "plan", str(proj), "--format", "json", "--as-of", "2026-03-02", "-o", str(OUT / "plan.json")]
+            cmd = [kapm_bin, "plan", str(proj), "--format", "json", "--as-of", AS_OF, "-o", str(OUT / "plan.json")]
             t, _, code = run(cmd, rep)
             rows.append((f"plan --format json {n:,} tasks", t, peak_rss(cmd), code))
         if n == 10_000:
@@ -152,13 +183,21 @@ def main() -> None:
             t, rss, code = run([kapm_bin, "check", str(broken)], args.repeat)
             rows.append(("check 10,000 tasks with a finding (line:col)", t, rss, code))
             if args.tj3 and shutil.which("tj3"):
-                tjp = OUT / "p10000.tjp"
-                write_tjp(proj, tjp)
+                same = generate(OUT / "tj3-10000", n, tj3_safe=True)
+                tjp = OUT / "tj3-10000.tjp"
+                write_tjp(same, tjp)
+                cmd = [kapm_bin, "plan", str(same), "--format", "json", "--no-status", "-o", str(OUT / "plan.json")]
+                t, _, code = run(cmd, args.repeat)
+                rows.append(("plan --no-status, 10,000 tasks (tj3-expressible plan)", t, peak_rss(cmd), code))
                 t, rss, code = run(["tj3", "--no-color", "-o", str(OUT), str(tjp)], 1)
                 rows.append(("tj3 scheduling the same 10,000 tasks", t, rss, code))
+                compared, differ = compare_with_tj3(OUT / "plan.json", OUT / "bench-out.csv")
+                notes.append(f"kapm vs tj3 on the same plan: {compared:,} tasks compared, {differ} with other dates")
     print(f"| command | seconds (best) | peak RSS MB | exit |\n|---|---|---|---|")
     for name, t, rss, code in rows:
         print(f"| {name} | {t:.3f} | {rss:.0f} | {code} |")
+    for note in notes:
+        print(f"\n{note}")
     print(f"\n({env_note})")
 
 

@@ -283,7 +283,7 @@ def finish_overdue(ctx):
     for ts in plan.tasks:
         if ts.summary or ts.state == "done" or ts.finish >= as_of:
             continue
-        late = idx - (cal.last_index(ts.finish) + 1)
+        late = idx - cal.last_index(ts.finish)  # working days from the planned last day to the status date
         f = fc.by_id[ts.id]
         what = f"milestone '{ts.id}' was planned for" if ts.milestone else f"task '{ts.id}' was planned to finish on"
         yield Hit(f"{what} {ts.finish} ({_days(late)} before the status date) "
