@@ -53,11 +53,22 @@ def build_app():
 
 
 def main(argv: list[str] | None = None) -> None:
+    import os
+
+    # pydantic scans every installed distribution for plugins on first use (importlib.metadata,
+    # ~20 ms); kapm uses none.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:  # fast path: no Typer import (start-up budget 60 ms)
         print(f"kapm {__version__}")
         sys.exit(0)
     debug = "--debug" in args
+    # A kapm run builds a large graph of small objects and frees almost nothing until it
+    # exits; the cyclic collector would traverse that heap again and again (on 100,000
+    # tasks, seconds).  Commands that replay many versions (trend) collect explicitly.
+    import gc
+
+    gc.disable()
     try:
         app = build_app()
         app(args=args, prog_name="kapm")

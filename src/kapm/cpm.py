@@ -148,22 +148,21 @@ class CpmResult:
     critical_paths_truncated: bool = False
 
 
-def schedule(
-    activities: Sequence[Activity],
-    links: Iterable[Sequence],
-    *,
-    status: int | None = None,
-    project_deadline: int | None = None,
-    critical_threshold: int = 0,
-    max_paths: int = 50,
-) -> CpmResult:
-    """Compute early/late dates, floats and critical paths (see the module docstring).
+@dataclass(slots=True)
+class Graph:
+    """Adjacency and topological order of a task network, independent of durations and
+    status: build it once with :func:`graph` when scheduling the same network twice
+    (forecast and plan)."""
 
-    ``links`` are :class:`Link` or any ``(pred, succ, type, lag)`` sequences.
-    Raises :class:`CycleError` on a cycle and ``ValueError`` on a malformed input
-    (position out of range, unknown link type, negative duration or remaining).
-    """
-    n = len(activities)
+    n: int
+    links: list
+    incoming: list
+    outgoing: list
+    order: list[int]
+
+
+def graph(n: int, links: Iterable[Sequence]) -> Graph:
+    """Check the links and build the adjacency (raises ValueError / CycleError)."""
     link_list = links if isinstance(links, list) else list(links)
     sides = _LINK_SIDES
     # Adjacency, one shared tuple per link for both passes:
@@ -183,12 +182,34 @@ def schedule(
         incoming[s].append(entry)
         outgoing[p].append(entry)
         k += 1
+    return Graph(n, link_list, incoming, outgoing, _topological_order(n, outgoing, incoming))
+
+
+def schedule(
+    activities: Sequence[Activity],
+    links: "Iterable[Sequence] | Graph",
+    *,
+    status: int | None = None,
+    project_deadline: int | None = None,
+    critical_threshold: int = 0,
+    max_paths: int = 50,
+) -> CpmResult:
+    """Compute early/late dates, floats and critical paths (see the module docstring).
+
+    ``links`` are :class:`Link` or any ``(pred, succ, type, lag)`` sequences.
+    Raises :class:`CycleError` on a cycle and ``ValueError`` on a malformed input
+    (position out of range, unknown link type, negative duration or remaining).
+    """
+    n = len(activities)
+    g = links if isinstance(links, Graph) else graph(n, links)
+    if g.n != n:
+        raise ValueError(f"the graph has {g.n} tasks, the activities {n}")
+    link_list, incoming, outgoing, order = g.links, g.incoming, g.outgoing, g.order
     dur = [a.duration for a in activities]
     for i, d in enumerate(dur):
         if d < 0:
             raise ValueError(f"task {i} has a negative duration {d}")
 
-    order = _topological_order(n, outgoing, incoming)
 
     # States: only meaningful with a status date.
     if status is None:

@@ -92,7 +92,19 @@ def format_github(rep: Report) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-from kapm.output_ci import format_junit, format_sarif  # noqa: E402  (CI formats, kept in their own module)
+
+
+def format_junit(rep: Report) -> str:
+    from kapm.output_ci import format_junit as fmt  # XML machinery only when asked for
+
+    return fmt(rep)
+
+
+def format_sarif(rep: Report) -> str:
+    from kapm.output_ci import format_sarif as fmt
+
+    return fmt(rep)
+
 
 FORMATS = {
     "text": format_text,

@@ -236,6 +236,7 @@ class _Prepared:
     shown_links: list
     visible: list
     n_virtual: int
+    graph: cpm.Graph  # adjacency and topological order, shared by both schedules
 
 
 def _prepare(result) -> _Prepared:
@@ -263,7 +264,8 @@ def _prepare(result) -> _Prepared:
                 dl_date[k] = t.deadline
 
     links, shown_links, visible, n_virtual = _expand_links(wbs, leaf_nodes, pos)
-    prep = _Prepared(cal, leaf_nodes, pos, nb_date, dl_date, links, shown_links, visible, n_virtual)
+    prep = _Prepared(cal, leaf_nodes, pos, nb_date, dl_date, links, shown_links, visible, n_virtual,
+                     cpm.graph(len(leaf_nodes) + n_virtual, links))
     result.__dict__["_schedule_prep"] = prep
     return prep
 
@@ -352,7 +354,7 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
 
     pdl = model.project.deadline
     deadline_index = cal.last_index(pdl) + 1 if pdl is not None else None
-    res = cpm.schedule(activities, links, status=status_index, project_deadline=deadline_index,
+    res = cpm.schedule(activities, prep.graph, status=status_index, project_deadline=deadline_index,
                        critical_threshold=threshold)
 
     def shown(i: int) -> date:

@@ -78,10 +78,48 @@ def build(tasks) -> Wbs:
     unknown: list[Link] = []
     for node in nodes:
         for dep in node.task.depends:
-            dep = dep.resolve(ids)
+            if dep.__pydantic_private__.get("_alt") is not None:  # only "x-2d"-like items are ambiguous
+                dep = dep.resolve(ids)
             link = Link(dep.task, node.task.id, dep.type, dep.lag, dep)
             (links if dep.task in by_id else unknown).append(link)
     return Wbs(nodes, by_id, links, unknown, duplicates)
+
+
+def _has_cycle(wbs: Wbs) -> bool:
+    """Kahn's algorithm on the same in/out graph as :func:`find_cycles`, integers only."""
+    n = len(wbs.nodes)
+    succ: list[list[int]] = [[] for _ in range(2 * n)]
+    indeg = [0] * (2 * n)
+    by_id = wbs.by_id
+    for node in wbs.nodes:
+        k = node.index
+        if node.task.tasks:
+            for child in node.task.tasks:
+                c = by_id.get(child.id)
+                if c is None or c.parent != node.task.id:
+                    continue
+                succ[2 * k].append(2 * c.index)
+                succ[2 * c.index + 1].append(2 * k + 1)
+                indeg[2 * c.index] += 1
+                indeg[2 * k + 1] += 1
+        else:
+            succ[2 * k].append(2 * k + 1)
+            indeg[2 * k + 1] += 1
+    for link in wbs.links:
+        a = 2 * by_id[link.pred].index + 1
+        b = 2 * by_id[link.succ].index
+        succ[a].append(b)
+        indeg[b] += 1
+    queue = [v for v in range(2 * n) if indeg[v] == 0]
+    seen = 0
+    while queue:
+        v = queue.pop()
+        seen += 1
+        for w in succ[v]:
+            indeg[w] -= 1
+            if indeg[w] == 0:
+                queue.append(w)
+    return seen < 2 * n
 
 
 def find_cycles(wbs: Wbs, limit: int = 20) -> list[tuple[list[str], Link]]:
@@ -93,6 +131,8 @@ def find_cycles(wbs: Wbs, limit: int = 20) -> list[tuple[list[str], Link]]:
     back edge it meets is the ``depends`` entry that closes the cycle.
     """
     n = len(wbs.nodes)
+    if not _has_cycle(wbs):
+        return []  # the common case, proven by Kahn's algorithm over plain integers
     # node k: in(task k) = 2k, out(task k) = 2k + 1
     adj: list[list[tuple[int, Link | None]]] = [[] for _ in range(2 * n)]
     for node in wbs.nodes:

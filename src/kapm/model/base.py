@@ -82,10 +82,19 @@ def _holds_models(tp: Any) -> bool:
 
 def _assign(obj: Any, path: Path) -> None:
     if isinstance(obj, KapmModel):
-        obj._path = path
+        # straight into pydantic's private-attribute store: BaseModel.__setattr__ costs
+        # ~1 µs per object, and a 100,000-task plan has half a million of them
+        obj.__pydantic_private__["_path"] = path
+        values = obj.__dict__
         for name, key in _model_fields(type(obj)):
-            value = getattr(obj, name)
-            if value is not None:
+            value = values[name]
+            if value is None:
+                continue
+            if type(value) is list:
+                base = path + (key,)
+                for i, item in enumerate(value):
+                    _assign(item, base + (i,))
+            else:
                 _assign(value, path + (key,))
     elif isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):

@@ -344,6 +344,8 @@ def parse_clock_duration(value: Any) -> int:
 DEPENDENCY_TYPES = ("FS", "SS", "FF", "SF")
 _PREFIX_RE = re.compile(r"^([A-Za-z]{2})\s*:\s*(.*)$", re.DOTALL)
 _TRAILING_LAG_RE = re.compile(r"^(.*?)\s*([+-])\s*(\d{1,9})\s*([dDwW])$", re.DOTALL)
+_ID_FULL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_LAG_UNITS = frozenset("dDwW")
 
 
 def parse_dependency(value: str) -> tuple[str, str, int, tuple[str, int] | None]:
@@ -355,6 +357,8 @@ def parse_dependency(value: str) -> tuple[str, str, int, tuple[str, int] | None]
     lag 0 and ``alt`` holds the other reading (``("phase", -2)``), which reference
     resolution uses when ``phase-2d`` is not a task but ``phase`` is.
     """
+    if ":" not in value and value[-1:] not in _LAG_UNITS and _ID_FULL_RE.fullmatch(value):
+        return value, "FS", 0, None  # the common case: a plain task id (no type, no lag)
     text = value.strip()
     dep_type = "FS"
     if m := _PREFIX_RE.match(text):
