@@ -72,3 +72,22 @@ def test_every_file_needs_version(project_dir):
     root = project_dir({"project.yaml": PROJ % "p", "risks.yaml": "risks: []\n"})
     (f,) = analyze([root], as_of=D).findings
     assert (f.code, f.location.file, f.location.line) == ("S004", "risks.yaml", 1)
+
+
+def test_parallel_reading_equals_serial(tmp_path, monkeypatch):
+    """read_sources splits large projects between two processes: same data, text, findings."""
+    from kapm import workspace
+
+    files = {f"t{i}.yaml": "kapm: 1\ntasks:\n" + "".join(
+        f"  - {{id: t{i}-{k}, name: 任务 {k}, duration: {k % 5 + 1}d}}\n" for k in range(200)) for i in range(5)}
+    files["bad.yaml"] = "kapm: 1\ntasks: [\n"
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    paths = sorted(tmp_path.glob("*.yaml"))
+    monkeypatch.chdir(tmp_path)
+    serial = [workspace.read_source(p, 10**7) for p in paths]
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_BYTES", 0)
+    parallel = workspace.read_sources(paths, 10**7)
+    assert [(s.display, s.data, s.text, s.findings) for s in serial] == \
+           [(s.display, s.data, s.text, s.findings) for s in parallel]
+    assert any(s.findings for s in parallel)

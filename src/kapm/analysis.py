@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kapm.findings import ERROR, SEVERITY_RANK, WARNING, Finding, Location
-from kapm.workspace import Layout, Source, SourceFile, discover, merge, read_source
+from kapm.workspace import Layout, Source, SourceFile, discover, merge, read_source, read_sources
 from kapm.yamlload import DEFAULT_MAX_BYTES as DEFAULT_MAX
 
 
@@ -183,7 +183,10 @@ def load_project(folder: Path, files: list[Path], cfg: Config, contents: dict | 
     ``contents`` maps some of ``files`` to their bytes (older versions read from git by
     :mod:`kapm.history`); those files are not read from disk."""
     contents = contents or {}
-    sources = [read_source(p, cfg.max_bytes, contents.get(p)) for p in files]
+    if contents:
+        sources = [read_source(p, cfg.max_bytes, contents.get(p)) for p in files]
+    else:
+        sources = read_sources(files, cfg.max_bytes)
     findings = [f for sf in sources for f in sf.findings]
     readable = [sf for sf in sources if sf.data is not None and not sf.findings]
     doc, source, merge_findings = merge(readable if readable else sources)

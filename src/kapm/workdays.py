@@ -39,18 +39,62 @@ def _country_year(country: str, year: int) -> tuple[frozenset[_dt.date], frozens
     key = (country, year)
     hit = _COUNTRY_CACHE.get(key)
     if hit is None:
-        import holidays as hol
+        cls = _country_class(country)
+        if cls is not None:
+            h = cls(years=year)
+        else:
+            import holidays as hol
 
-        try:
-            h = hol.country_holidays(country, years=year)
-        except NotImplementedError:
-            raise ValueError(f"unknown country {country!r} for public holidays") from None
+            try:
+                h = hol.country_holidays(country, years=year)
+            except NotImplementedError:
+                raise ValueError(f"unknown country {country!r} for public holidays") from None
         # `weekend_workdays` holds the 调休 make-up days (holidays >= 0.5x); older
         # releases or countries without such data simply have none.
         makeups = frozenset(getattr(h, "weekend_workdays", ()) or ())
         hit = (frozenset(d for d in h if d.year == year), frozenset(d for d in makeups if d.year == year), makeups)
         _COUNTRY_CACHE[key] = hit
     return hit
+
+def _country_class(country: str):
+    """The holidays class of ``country``, importing only its module.
+
+    ``holidays.country_holidays`` imports the ``holidays.countries`` package, whose
+    ``__init__`` imports all ~250 country modules (0.1 s on every run).  The registry
+    names the one module needed; loading it alone gives the very same class.  Any
+    surprise (another package layout) returns None and the caller uses the public API.
+    """
+    try:
+        import importlib.util
+        import sys
+        from pathlib import Path
+
+        import holidays
+        from holidays.registry import COUNTRIES
+
+        for module, entry in COUNTRIES.items():
+            if country in entry[1:3]:
+                break
+        else:
+            return None
+        name = f"holidays.countries.{module}"
+        mod = sys.modules.get(name)
+        if mod is None:
+            path = Path(holidays.__file__).parent / "countries" / f"{module}.py"
+            spec = importlib.util.spec_from_file_location(name, path)
+            if spec is None or spec.loader is None:
+                return None
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[name] = mod
+            try:
+                spec.loader.exec_module(mod)
+            except BaseException:
+                del sys.modules[name]
+                raise
+        return getattr(mod, entry[0])
+    except Exception:  # noqa: BLE001 - fall back to the public API, which reports real errors
+        return None
+
 
 _WINDOW_BEFORE = 400  # calendar days kept before the start in the first table
 _WINDOW_AFTER = 3 * 366  # calendar days kept after the start in the first table
