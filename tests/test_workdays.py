@@ -162,3 +162,19 @@ def _check_properties(cal, days, idx):
         assert cal.is_working(d) and cal.index(d) == i == cal.last_index(d)
         assert cal.date(i + 1) > d
     assert cal.date(0) >= cal.start and cal.index(cal.start) == 0
+
+
+def test_country_class_loads_one_module_with_the_public_data():
+    """Loading only the country's module gives exactly what holidays.country_holidays gives."""
+    import holidays
+
+    from kapm.workdays import _country_class
+
+    for code in ("CN", "US", "DE", "JP", "CHN"):
+        cls = _country_class(code)
+        assert cls is not None
+        for year in (2025, 2026):
+            ours, theirs = cls(years=year), holidays.country_holidays(code, years=year)
+            assert dict(ours) == dict(theirs)
+            assert set(getattr(ours, "weekend_workdays", ()) or ()) == set(getattr(theirs, "weekend_workdays", ()) or ())
+    assert _country_class("XX") is None
