@@ -22,11 +22,13 @@ setup: $(VENV)/.installed
 
 demo: setup
 	$(KAPM) --version
-	$(KAPM) check $(EXAMPLE) --as-of $(AS_OF) || true
-	-$(KAPM) plan $(EXAMPLE)/accounts/acme/erp-rollout --as-of $(AS_OF)
-	-$(KAPM) plan $(EXAMPLE)/accounts/acme/erp-rollout --as-of $(AS_OF) --format gantt
-	-$(KAPM) report $(EXAMPLE)/accounts/acme/erp-rollout --as-of $(AS_OF) -o demo-status.html --format html
-	-$(KAPM) portfolio examples/portfolio --as-of $(AS_OF)
+	$(KAPM) check $(EXAMPLE) --as-of $(AS_OF)
+	$(KAPM) plan $(EXAMPLE)/accounts/acme/erp-rollout --as-of $(AS_OF)
+	$(KAPM) plan $(EXAMPLE)/accounts/acme/erp-rollout --as-of $(AS_OF) --format gantt
+	$(KAPM) report $(EXAMPLE)/accounts/acme/erp-rollout --as-of $(AS_OF) --lang zh -o demo-status-zh.md
+	$(KAPM) report $(EXAMPLE)/accounts/acme/erp-rollout --as-of $(AS_OF) -o demo-status.html --format html
+	$(KAPM) portfolio examples/portfolio --as-of $(AS_OF)
+	@echo "wrote demo-status.html (open it in a browser) and demo-status-zh.md"
 
 # Optional tools the differential and browser tests use; tests skip with a reason without them.
 test-tools:
