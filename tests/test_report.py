@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from kapm.cli import build_app
 from kapm.gitlayer import describe_worktree as real_describe_worktree
+from kapm.trend import for_report as real_for_report
 
 ROOT = Path(__file__).resolve().parent.parent
 ACME = ROOT / "examples" / "acme-erp"
@@ -57,6 +58,10 @@ def fixed_commit(monkeypatch):
     import kapm.gitlayer
 
     monkeypatch.setattr(kapm.gitlayer, "describe_worktree", lambda path: {"commit": FIXED_COMMIT, "dirty": False})
+    # the milestone trend reads this repository's history, which changes with every commit
+    import kapm.trend
+
+    monkeypatch.setattr(kapm.trend, "for_report", lambda folder, as_of=None: None)
 
 
 # --------------------------------------------------------------------------- golden
@@ -369,3 +374,48 @@ def test_describe_worktree(tmp_path):
     assert real_describe_worktree(repo / "proj")["dirty"] is False  # changes outside the project folder
     (repo / "proj" / "project.yaml").write_text("kapm: 1\n# edited\n", encoding="utf-8")
     assert real_describe_worktree(repo / "proj") == {"commit": clean["commit"], "dirty": True}
+
+
+def test_steering_report_charts_the_milestone_trend(tmp_path, monkeypatch):
+    """With git history, the steering report shows each milestone's forecast per commit and
+    the commit that moved it, in both formats; the chart is inline SVG."""
+    import shutil
+    import subprocess
+
+    import kapm.trend
+
+    monkeypatch.setattr(kapm.trend, "for_report", real_for_report)
+    repo = tmp_path / "repo"
+    shutil.copytree(ACME, repo)
+    env = {"GIT_AUTHOR_DATE": "2026-11-02T10:00:00", "GIT_COMMITTER_DATE": "2026-11-02T10:00:00",
+           "HOME": str(tmp_path), "PATH": __import__("os").environ["PATH"]}
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", *args], cwd=repo, check=True,
+                       capture_output=True, env=env)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "baseline plan")
+    tasks = repo / "accounts/acme/erp-rollout/tasks.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    hypercare = "name: 上线支持 Hypercare\n        duration: 10d"  # on the critical path
+    assert hypercare in text
+    tasks.write_text(text.replace(hypercare, hypercare.replace("10d", "15d")), encoding="utf-8")
+    env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"] = "2026-11-09T10:00:00"
+    git("commit", "-qam", "SIT takes longer | vendor delay")
+    project = repo / "accounts/acme/erp-rollout"
+    monkeypatch.chdir(repo)
+    md = run("report", str(project), "-t", "steering", "--as-of", AS_OF)
+    assert md.exit_code == 0, md.stderr
+    section = md.stdout.split("### Milestone trend", 1)[1].split("###", 1)[0]
+    assert "Forecasts at each of the 2 commits" in section
+    finish = next(line for line in section.splitlines() if line.startswith("| Project finish"))
+    cells = [c.strip() for c in finish.strip("|").split("|")]
+    assert cells[3] != "+0" and cells[3].startswith("+")  # the finish moved later
+    assert "SIT takes longer \\| vendor delay" in finish  # the commit that moved it, escaped
+    html = run("report", str(project), "-t", "steering", "-f", "html", "--as-of", AS_OF)
+    assert html.exit_code == 0
+    part = html.stdout.split("Milestone trend", 1)[1]
+    assert "<svg" in part.split("Resource over-allocation", 1)[0]
+    assert "SIT takes longer | vendor delay" in part

@@ -287,6 +287,11 @@ def sparkline(values: list[date | None]) -> str:
 
 
 def _summary_rows(trend: Trend) -> list[tuple[str, str, str, str, str]]:
+    return [row[1:] for row in _summary(trend)]
+
+
+def _summary(trend: Trend) -> list[tuple[str | None, str, str, str, str, str]]:
+    """(milestone id or None, label, first, last, working days moved, sparkline) per series."""
     rows = []
     for m, label in series(trend):
         vals = [_value(p, m) for p in trend.points]
@@ -296,8 +301,40 @@ def _summary_rows(trend: Trend) -> list[tuple[str, str, str, str, str]]:
         first, last = known[0], known[-1]
         moved = [x for x in trend.moves if x["milestone"] == m]
         total = sum(x["delta_days"] for x in moved)
-        rows.append((label, first.isoformat(), last.isoformat(), f"{total:+d}", sparkline(vals)))
+        rows.append((m, label, first.isoformat(), last.isoformat(), f"{total:+d}", sparkline(vals)))
     return rows
+
+
+def for_report(folder, as_of: date | None = None) -> dict | None:
+    """The trend of the project in ``folder`` for the steering report, or None when there
+    is no usable history (not a repository, a shallow clone, no commit touched it).
+
+    Reports never fail for want of history; the ``trend`` command says why instead."""
+    from kapm.gitlayer import GitError
+    from kapm.history import open_history
+
+    try:
+        history = open_history(folder, purpose="chart the milestone trend")
+        with history.repo:
+            history.repo.require_history("the milestone trend")
+            trend = replay(history, history.commits(), as_of=as_of)
+    except GitError:
+        return None
+    if not trend.points:
+        return None
+    rows = []
+    names: dict[str, str] = {}
+    for p in trend.points:
+        names.update(p.names)  # the latest name of each milestone
+    for m, label, first, last, total, spark in _summary(trend):
+        label = names.get(m, label) if m is not None else label
+        last_move = next((x for x in reversed(trend.moves) if x["milestone"] == m), None)
+        rows.append({"id": m, "name": label, "first": date.fromisoformat(first), "last": date.fromisoformat(last),
+                     "delta_days": int(total),
+                     "sparkline": spark, "last_move": last_move})
+    return {"commits": len(trend.points), "skipped": len(trend.skipped),
+            "first_commit": trend.points[0].commit, "last_commit": trend.points[-1].commit,
+            "rows": rows, "svg": to_svg(trend)}
 
 
 def _headline(trend: Trend) -> str:

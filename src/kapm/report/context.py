@@ -171,7 +171,20 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
     ctx["decisions_needed"] = _decisions(ctx, people)
     ctx["gantt"] = _gantt_rows(tasks)
     ctx["charts"] = _charts(ctx, lang)
+    # git history: computed only when a template asks (the steering report does)
+    ctx["history"] = LazyDict({}, {"trend": lambda: _trend(result, as_of)})
     return ctx
+
+
+def _trend(result, as_of: date) -> dict | None:
+    from markupsafe import Markup
+
+    from kapm.trend import for_report
+
+    data = for_report(result.dir)
+    if data is not None:
+        data["svg"] = Markup(data["svg"])  # drawn by kapm.trend.to_svg, which escapes every text
+    return data
 
 
 class LazyDict(dict):
