@@ -269,3 +269,7 @@ def test_github_action_definition():
     assert any("kapm check" in s and "--format github" in s for s in scripts)
     # inputs reach shell scripts only through env (no ${{ inputs.* }} pasted into a script)
     assert not any("${{" in s for s in scripts)
+    # the pull-request workflow: kapm diff between base and head, posted as a comment
+    assert action["inputs"]["diff-comment"]["default"] == "false"
+    assert any("kapm diff --format md" in s and '"origin/$BASE" HEAD' in s for s in scripts)
+    assert any("gh pr comment" in s for s in scripts)
