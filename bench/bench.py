@@ -179,6 +179,12 @@ def main() -> None:
             t, _, code = run(cmd, rep)
             rows.append((f"plan --format json {n:,} tasks", t, peak_rss(cmd), code))
         if n == 10_000:
+            cmd = [kapm_bin, "report", str(proj), "--format", "html", "--as-of", AS_OF, "-o", str(OUT / "status.html")]
+            t, _, code = run(cmd, args.repeat)
+            rows.append(("report --format html (status) 10,000 tasks", t, peak_rss(cmd), code))
+            plan_row = next((r for r in rows if r[0] == "plan --format json 10,000 tasks"), None)
+            if plan_row is not None:
+                notes.append(f"status report on top of plan: {t - plan_row[1]:+.3f} s")
             broken = generate(OUT / "broken10k", n, broken=True)
             t, rss, code = run([kapm_bin, "check", str(broken)], args.repeat)
             rows.append(("check 10,000 tasks with a finding (line:col)", t, rss, code))
