@@ -38,6 +38,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from itertools import compress
+from operator import itemgetter, mul
 
 from kapm import cpm
 from kapm.workdays import WorkCalendar
@@ -52,7 +54,7 @@ NOT_STARTED = cpm.NOT_STARTED
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskSchedule:
     """One task of a schedule (leaf or summary), dates as displayed (SPEC §3).
 
@@ -237,6 +239,13 @@ class _Prepared:
     visible: list
     n_virtual: int
     graph: cpm.Graph  # adjacency and topological order, shared by both schedules
+    # Per leaf (engine position), the same for both variants:
+    activities: list = field(default_factory=list)  # engine input (virtual join nodes at the end)
+    states: list = field(default_factory=list)
+    remaining: list = field(default_factory=list)  # forecast remaining work
+    progress: list = field(default_factory=list)  # 100.0 when done, else the recorded progress
+    shown_visible: list = field(default_factory=list)  # shown_links without the join-node inputs
+    summaries: list = field(default_factory=list)  # (node, leaf getter, children ids), children first
 
 
 def _prepare(result) -> _Prepared:
@@ -266,59 +275,35 @@ def _prepare(result) -> _Prepared:
     links, shown_links, visible, n_virtual = _expand_links(wbs, leaf_nodes, pos)
     prep = _Prepared(cal, leaf_nodes, pos, nb_date, dl_date, links, shown_links, visible, n_virtual,
                      cpm.graph(len(leaf_nodes) + n_virtual, links))
+    _leaf_data(prep)
+    prep.shown_visible = shown_links if n_virtual == 0 else list(compress(shown_links, visible))
+    summaries = []
+    for n in reversed(nodes):  # children before parents
+        t = n.task
+        if t.tasks:
+            lv = [pos[i] for i in n.leaves]  # engine positions, in WBS order
+            summaries.append((n, itemgetter(*lv) if len(lv) > 1 else _single(lv[0]), [c.id for c in t.tasks]))
+    prep.summaries = summaries
     result.__dict__["_schedule_prep"] = prep
     return prep
 
 
-def _expand_links(wbs, leaf_nodes, pos):
-    # Expanded links; repeats of (pred, succ, type) keep the largest lag.  A link between
-    # two summaries with several leaves each goes through a virtual join node, so the
-    # engine gets |A| + |B| links instead of |A| x |B| (plans stay linear).
-    best: dict[tuple[int, int, str], int] = {}
-    joins: list[tuple[str, list[int], list[int], str, int]] = []
-    for link in wbs.links:
-        preds = wbs.by_id[link.pred].leaves
-        succs = wbs.by_id[link.succ].leaves
-        if len(preds) > 1 and len(succs) > 1:
-            joins.append((link.pred, [pos[p] for p in preds], [pos[x] for x in succs], link.type, link.lag))
-            continue
-        for p in preds:
-            pk = pos[p]
-            for s in succs:
-                key = (pk, pos[s], link.type)
-                if key not in best or link.lag > best[key]:
-                    best[key] = link.lag
-    links = [cpm.Link(p, s, t, lag) for (p, s, t), lag in best.items()]
-    shown_links = [(leaf_nodes[lk.pred].task.id, leaf_nodes[lk.succ].task.id, lk.type, lk.lag) for lk in links]
-    visible = [True] * len(links)
-    v = len(leaf_nodes)
-    for pred_id, preds, succs, typ, lag in joins:
-        into = "FF" if typ in ("FS", "FF") else "SS"  # the join waits for every leaf's finish / start
-        for p in preds:
-            links.append(cpm.Link(p, v, into, 0))
-            visible.append(False)
-        for x in succs:
-            links.append(cpm.Link(v, x, typ, lag))
-            visible.append(True)
-            # shown as a link from the summary itself (rules and views look summaries up by id)
-            shown_links.append((pred_id, leaf_nodes[x].task.id, typ, lag))
-        v += 1
-    return links, shown_links, visible, len(joins)
+def _single(i: int):
+    def get(seq):
+        return (seq[i],)
+
+    return get
 
 
-def _schedule(result, status: bool, as_of: date | None) -> Schedule:
-    model = result.model
-    prep = _prepare(result)
-    cal, leaf_nodes, nb_date, dl_date = prep.cal, prep.leaf_nodes, prep.nb_date, prep.dl_date
-    links, shown_links, visible = prep.links, prep.shown_links, prep.visible
-    nodes = _wbs(result).nodes
-    settings = result.config.settings if result.config is not None else {}
-    threshold = int(settings.get("critical_float", 0))
-
-    status_index = cal.index(as_of) if status else None
+def _leaf_data(prep: _Prepared) -> None:
+    """Engine activities, states, remaining work and progress of every leaf."""
+    cal, nb_date, dl_date = prep.cal, prep.nb_date, prep.dl_date
     activities: list[cpm.Activity] = []
     states: list[str] = []
-    for k, n in enumerate(leaf_nodes):
+    remaining: list[int] = []
+    progress: list[float] = []
+    Activity = cpm.Activity
+    for k, n in enumerate(prep.leaf_nodes):
         t = n.task
         dur = t.planned_duration()
         milestone = dur == 0
@@ -328,7 +313,7 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
         dl = cal.last_index(dl_date[k]) + 1 if dl_date[k] is not None else None
         state = task_state(t)
         states.append(state)
-        act = cpm.Activity(duration=dur, not_before=nb, deadline=dl, state=state)
+        act = Activity(dur, nb, dl, state)
         if milestone:
             when = t.actual_finish or t.actual_start
             if when is not None:
@@ -347,86 +332,142 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
                 # ceil(duration × (100 − progress) / 100), exact for fractional percents too
                 act.remaining = -(-Fraction(dur) * (100 - Fraction(str(t.progress or 0))) // 100)
                 act.remaining = int(act.remaining)
+        if state == DONE:
+            remaining.append(0)
+            progress.append(100.0)
+        else:
+            remaining.append(act.remaining if state == IN_PROGRESS and act.remaining is not None else dur)
+            progress.append(float(t.progress or 0))
         activities.append(act)
+    activities.extend(Activity(duration=0, virtual=True) for _ in range(prep.n_virtual))
+    prep.activities, prep.states, prep.remaining, prep.progress = activities, states, remaining, progress
 
-    n_real = len(activities)
-    activities.extend(cpm.Activity(duration=0, virtual=True) for _ in range(prep.n_virtual))
 
+def _expand_links(wbs, leaf_nodes, pos):
+    # Expanded links; repeats of (pred, succ, type) keep the largest lag.  A link between
+    # two summaries with several leaves each goes through a virtual join node, so the
+    # engine gets |A| + |B| links instead of |A| x |B| (plans stay linear).
+    best: dict[tuple[int, int, str], int] = {}
+    joins: list[tuple[str, list[int], list[int], str, int]] = []
+    by_id = wbs.by_id
+    for link in wbs.links:
+        preds = by_id[link.pred].leaves
+        succs = by_id[link.succ].leaves
+        typ, lag = link.type, link.lag
+        if len(preds) == 1 and len(succs) == 1:  # the common case: leaf to leaf
+            key = (pos[preds[0]], pos[succs[0]], typ)
+            old = best.get(key)
+            if old is None or lag > old:
+                best[key] = lag
+            continue
+        if len(preds) > 1 and len(succs) > 1:
+            joins.append((link.pred, [pos[p] for p in preds], [pos[x] for x in succs], typ, lag))
+            continue
+        for p in preds:
+            pk = pos[p]
+            for s in succs:
+                key = (pk, pos[s], typ)
+                old = best.get(key)
+                if old is None or lag > old:
+                    best[key] = lag
+    Link = cpm.Link
+    links = [Link(p, s, t, lag) for (p, s, t), lag in best.items()]
+    ids = [n.task.id for n in leaf_nodes]
+    shown_links = [(ids[p], ids[s], t, lag) for (p, s, t), lag in best.items()]
+    visible = [True] * len(links)
+    v = len(leaf_nodes)
+    for pred_id, preds, succs, typ, lag in joins:
+        into = "FF" if typ in ("FS", "FF") else "SS"  # the join waits for every leaf's finish / start
+        for p in preds:
+            links.append(Link(p, v, into, 0))
+            visible.append(False)
+        for x in succs:
+            links.append(Link(v, x, typ, lag))
+            visible.append(True)
+            # shown as a link from the summary itself (rules and views look summaries up by id)
+            shown_links.append((pred_id, ids[x], typ, lag))
+        v += 1
+    return links, shown_links, visible, len(joins)
+
+
+def _schedule(result, status: bool, as_of: date | None) -> Schedule:
+    model = result.model
+    prep = _prepare(result)
+    cal, leaf_nodes = prep.cal, prep.leaf_nodes
+    activities = prep.activities
+    nodes = _wbs(result).nodes
+    settings = result.config.settings if result.config is not None else {}
+    threshold = int(settings.get("critical_float", 0))
+
+    status_index = cal.index(as_of) if status else None
+    n_real = len(leaf_nodes)
     pdl = model.project.deadline
     deadline_index = cal.last_index(pdl) + 1 if pdl is not None else None
     res = cpm.schedule(activities, prep.graph, status=status_index, project_deadline=deadline_index,
                        critical_threshold=threshold)
 
-    def shown(i: int) -> date:
-        return cal.date(i)
-
-    def mshown(i: int) -> date:
-        return cal.date(i - 1 if i != 0 else 0)
+    durs = [a.duration for a in activities[:n_real]]
+    es_l, ef_l, ls_l, lf_l = res.es, res.ef, res.ls, res.lf
+    # Displayed days: a task from S to F − 1 (at least S), a milestone on S − 1 (day 0 when S = 0).
+    start_i = [(e - 1 if e else 0) if d == 0 else e for d, e in zip(durs, es_l)]
+    finish_i = [s if d == 0 else (f - 1 if f - 1 > e else e)
+                for d, s, e, f in zip(durs, start_i, es_l, ef_l)]
+    lstart_i = [(e - 1 if e else 0) if d == 0 else e for d, e in zip(durs, ls_l)]
+    lfinish_i = [s if d == 0 else (f - 1 if f - 1 > e else e)
+                 for d, s, e, f in zip(durs, lstart_i, ls_l, lf_l)]
+    shown = cal.dates(start_i + finish_i + lstart_i + lfinish_i)
+    starts, finishes = shown[:n_real], shown[n_real:2 * n_real]
+    lstarts, lfinishes = shown[2 * n_real:3 * n_real], shown[3 * n_real:]
+    states = prep.states
+    remaining = prep.remaining if status else durs
+    progress = prep.progress
+    tf_l, ff_l, crit_l, resume_l = res.total_float, res.free_float, res.critical, res.resume
 
     tasks: list[TaskSchedule | None] = [None] * len(nodes)
-    for k, n in enumerate(leaf_nodes):
+    TS = TaskSchedule
+    for n, d, sd, fd, lsd, lfd, tf, ff, cr, st, pg, es, ef, ls, lf, rs, rm in zip(
+            leaf_nodes, durs, starts, finishes, lstarts, lfinishes, tf_l, ff_l, crit_l, states, progress,
+            es_l, ef_l, ls_l, lf_l, resume_l, remaining):
         t = n.task
-        a = activities[k]
-        ms = a.duration == 0
-        es, ef, ls, lf = res.es[k], res.ef[k], res.ls[k], res.lf[k]
-        if ms:
-            start = finish = mshown(es)
-            late_start = late_finish = mshown(ls)
-        else:
-            start, finish = shown(es), shown(max(ef - 1, es))
-            late_start, late_finish = shown(ls), shown(max(lf - 1, ls))
-        state = states[k]
-        if status:
-            remaining = 0 if state == DONE else (a.remaining if state == IN_PROGRESS and a.remaining is not None
-                                                 else a.duration)
-        else:
-            remaining = a.duration
-        progress = 100.0 if state == DONE else float(t.progress or 0)
-        tasks[n.index] = TaskSchedule(
-            id=t.id, name=t.name, wbs=n.wbs, parent=n.parent, summary=False, milestone=ms,
-            duration=a.duration, start=start, finish=finish, late_start=late_start, late_finish=late_finish,
-            total_float=res.total_float[k], free_float=res.free_float[k], critical=res.critical[k],
-            state=state, progress=progress, deadline=t.deadline, es=es, ef=ef, ls=ls, lf=lf, task=t,
-            resume=res.resume[k], remaining=remaining)
+        tasks[n.index] = TS(t.id, t.name, n.wbs, n.parent, False, d == 0, d, sd, fd, lsd, lfd, tf, ff, cr, st,
+                            pg, t.deadline, es, ef, ls, lf, t, rs, rm)
 
-    # Summaries, children before parents.
-    for n in reversed(nodes):
+    # Summaries, children before parents (the getters pick a summary's leaves, in WBS order,
+    # from the per-leaf lists).
+    for n, get, children in prep.summaries:
         t = n.task
-        if not t.tasks:
-            continue
-        leaves = [tasks[i] for i in n.leaves]
-        live = [x for x in leaves if x.state != DONE] or leaves
-        weight = sum(x.duration for x in leaves)
+        ds = get(durs)
+        pgs = get(progress)
+        weight = sum(ds)
         if weight:
-            progress = sum(x.duration * x.progress for x in leaves) / weight
+            pg = sum(map(mul, ds, pgs)) / weight
         else:
-            progress = sum(x.progress for x in leaves) / len(leaves)
-        states_here = {x.state for x in leaves}
-        state = next(iter(states_here)) if len(states_here) == 1 else IN_PROGRESS
-        children = [c.id for c in t.tasks]
-        es = min(x.es for x in leaves)
-        ef = max(x.ef for x in leaves)
-        tasks[n.index] = TaskSchedule(
-            id=t.id, name=t.name, wbs=n.wbs, parent=n.parent, summary=True, milestone=False,
-            duration=ef - es, start=min(x.start for x in leaves), finish=max(x.finish for x in leaves),
-            late_start=min(x.late_start for x in leaves), late_finish=max(x.late_finish for x in leaves),
-            total_float=min(x.total_float for x in live), free_float=min(x.free_float for x in live),
-            critical=any(x.critical for x in leaves), state=state, progress=progress, deadline=t.deadline,
-            es=es, ef=ef, ls=min(x.ls for x in leaves), lf=max(x.lf for x in leaves), task=t,
-            resume=min(x.resume for x in leaves), remaining=sum(x.remaining for x in leaves),
-            children=children)
+            pg = sum(pgs) / len(pgs)
+        sts = get(states)
+        states_here = set(sts)
+        state = sts[0] if len(states_here) == 1 else IN_PROGRESS
+        tfs, ffs = get(tf_l), get(ff_l)
+        if DONE in states_here and len(states_here) > 1:  # floats of the leaves not done yet
+            tfs = [x for x, s in zip(tfs, sts) if s != DONE]
+            ffs = [x for x, s in zip(ffs, sts) if s != DONE]
+        es = min(get(es_l))
+        ef = max(get(ef_l))
+        tasks[n.index] = TS(
+            t.id, t.name, n.wbs, n.parent, True, False, ef - es, min(get(starts)), max(get(finishes)),
+            min(get(lstarts)), max(get(lfinishes)), min(tfs), min(ffs), any(get(crit_l)), state, pg,
+            t.deadline, es, ef, min(get(ls_l)), max(get(lf_l)), t, min(get(resume_l)), sum(get(remaining)),
+            list(children))
 
     ids = [n.task.id for n in leaf_nodes]
     paths = [[ids[i] for i in path if i < n_real] for path in res.critical_paths]
-    done_tasks = [x for x in tasks if x is not None]
-    leaf_ts = [tasks[n.index] for n in leaf_nodes]
-    finish = max((x.finish for x in leaf_ts), default=cal.date(0))
+    done_tasks = tasks if None not in tasks else [x for x in tasks if x is not None]
+    finish = max(finishes, default=cal.date(0))
     return Schedule(
         project_id=model.project.id, as_of=as_of if status else None, start=cal.date(0), finish=finish,
         deadline=pdl, tasks=done_tasks, by_id={x.id: x for x in done_tasks},
         critical_path=paths[0] if paths else [], critical_paths=paths, calendar=cal,
         finish_index=res.project_finish, deadline_index=deadline_index, status_index=status_index,
         critical_float=threshold,
-        links=[x for x, keep in zip(shown_links, visible) if keep],
-        driving=[d for d, keep in zip(res.driving, visible) if keep],
+        links=list(prep.shown_visible),
+        driving=res.driving if prep.n_virtual == 0 else list(compress(res.driving, prep.visible)),
         critical_paths_truncated=res.critical_paths_truncated)
