@@ -34,16 +34,56 @@ class KapmModel(BaseModel):
 
     _path: Path = PrivateAttr(default=())
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # pydantic initialises private attributes after validation with a generic
+        # function (a deep copy of every default, twice per object through its wrappers:
+        # ~2 µs; a 100,000-task plan validates 300,000 objects).  kapm's private defaults
+        # are immutable, so a copy of one dict does the same.
+        super().__pydantic_init_subclass__(**kwargs)
+        _install_fast_post_init(cls)
+
     @property
     def path(self) -> Path:
         """Where this object sits in its document, e.g. ``('tasks', 3, 'depends', 0)``."""
-        return self._path
+        # straight from the private store (``self._path`` goes through BaseModel.__getattr__:
+        # ~1 µs, and rules read hundreds of thousands of paths on a large plan)
+        return self.__pydantic_private__["_path"]
 
     def __eq__(self, other: object) -> bool:
         # Equality is about content: the same task at another position is still equal.
         if not isinstance(other, BaseModel) or type(other) is not type(self):
             return NotImplemented
         return self.__dict__ == other.__dict__
+
+
+def _install_fast_post_init(cls: type) -> None:
+    from pydantic._internal._model_construction import init_private_attributes
+    from pydantic_core import PydanticUndefined
+
+    current = cls.__dict__.get("model_post_init")
+    inner = getattr(current, "__wrapped__", current)  # pydantic wraps an inherited one
+    if inner is not init_private_attributes and not getattr(inner, "_kapm_fast", False):
+        return  # a model_post_init of its own: leave pydantic's machinery alone
+    defaults = {}
+    for name, attr in cls.__private_attributes__.items():
+        default = attr.default
+        if attr.default_factory is not None or default is PydanticUndefined or not _immutable(default):
+            return
+        defaults[name] = default
+
+    def model_post_init(self: Any, context: Any, /) -> None:
+        if getattr(self, "__pydantic_private__", None) is None:
+            object.__setattr__(self, "__pydantic_private__", defaults.copy())
+
+    model_post_init._kapm_fast = True  # type: ignore[attr-defined]
+    cls.model_post_init = model_post_init  # type: ignore[method-assign]
+
+
+def _immutable(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_immutable(x) for x in value)
+    return value is None or isinstance(value, (str, int, float, frozenset))
 
 
 def _field_key(name: str, field: Any) -> str:
@@ -80,20 +120,33 @@ def _holds_models(tp: Any) -> bool:
     return any(_holds_models(a) for a in typing.get_args(tp))
 
 
+_FIELDS_BY_CLASS: dict[type, tuple] = {}  # class -> _model_fields(class), filled as met
+
+
 def _assign(obj: Any, path: Path) -> None:
     if isinstance(obj, KapmModel):
         # straight into pydantic's private-attribute store: BaseModel.__setattr__ costs
         # ~1 µs per object, and a 100,000-task plan has half a million of them
         obj.__pydantic_private__["_path"] = path
+        fields = _FIELDS_BY_CLASS.get(type(obj))
+        if fields is None:
+            fields = _FIELDS_BY_CLASS[type(obj)] = _model_fields(type(obj))
+        if not fields:
+            return
         values = obj.__dict__
-        for name, key in _model_fields(type(obj)):
+        for name, key in fields:
             value = values[name]
             if value is None:
                 continue
             if type(value) is list:
+                if not value:
+                    continue
                 base = path + (key,)
                 for i, item in enumerate(value):
-                    _assign(item, base + (i,))
+                    if _FIELDS_BY_CLASS.get(type(item)) == ():
+                        item.__pydantic_private__["_path"] = base + (i,)  # a leaf model (Dependency)
+                    else:
+                        _assign(item, base + (i,))
             else:
                 _assign(value, path + (key,))
     elif isinstance(obj, (list, tuple)):

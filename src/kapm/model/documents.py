@@ -315,18 +315,18 @@ class Dependency(KapmModel):
     @model_validator(mode="wrap")
     @classmethod
     def _short_form(cls, data: Any, handler: Any) -> Dependency:
-        if isinstance(data, int) and not isinstance(data, bool):
+        if type(data) is not str and isinstance(data, int) and not isinstance(data, bool):
             data = str(data)
         if isinstance(data, str):
             task, dep_type, lag, alt = parse_dependency(data)
             # parse_dependency validated every part: build the instance directly instead of
             # validating a dict again (handler) or model_construct (which deep-copies private
             # defaults); 20,000 dependencies: 0.5 s -> 0.1 s.  Equivalence is tested.
-            dep = object.__new__(cls)
-            object.__setattr__(dep, "__dict__", {"task": task, "type": dep_type, "lag": lag})
-            object.__setattr__(dep, "__pydantic_fields_set__", {"task", "type", "lag"})
-            object.__setattr__(dep, "__pydantic_extra__", None)
-            object.__setattr__(dep, "__pydantic_private__", {"_path": (), "_raw": data, "_alt": alt})
+            dep = _object_new(cls)
+            _object_setattr(dep, "__dict__", {"task": task, "type": dep_type, "lag": lag})
+            _object_setattr(dep, "__pydantic_fields_set__", {"task", "type", "lag"})
+            _object_setattr(dep, "__pydantic_extra__", None)
+            _object_setattr(dep, "__pydantic_private__", {"_path": (), "_raw": data, "_alt": alt})
             return dep
         if isinstance(data, (dict, Dependency)):
             return handler(data)
@@ -377,6 +377,10 @@ _DEPENDS_PATTERN = (
 )
 
 
+_object_new = object.__new__
+_object_setattr = object.__setattr__
+
+
 def _as_list(value: Any) -> Any:
     # `depends: design` (one item without brackets) is a list of one.
     return [value] if isinstance(value, (str, dict)) else value
@@ -418,7 +422,11 @@ class Task(KapmModel):
     @model_validator(mode="before")
     @classmethod
     def _depends_scalar(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "depends" in data:
+        if type(data) is dict:
+            dep = data.get("depends")
+            if isinstance(dep, (str, dict)):  # a list stays as it is: no copy of the task
+                data = {**data, "depends": [dep]}
+        elif isinstance(data, dict) and "depends" in data:
             data = {**data, "depends": _as_list(data["depends"])}
         return data
 

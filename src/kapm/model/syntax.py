@@ -86,12 +86,17 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 _ID_RE = re.compile(ID_PATTERN)
 
 
+_ID_FULL_MATCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*").fullmatch  # == _is_id on a str
+
+
 def _is_id(text: str) -> bool:
     return bool(_ID_RE.match(text)) and "\n" not in text
 
 
 def parse_id(value: Any) -> str:
     """An id: ``[A-Za-z0-9][A-Za-z0-9_.-]*``; a YAML integer (``id: 7``) is read as "7"."""
+    if type(value) is str and _ID_FULL_MATCH(value):  # the common case, first
+        return value
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
     if isinstance(value, float) and not isinstance(value, bool):
@@ -260,6 +265,7 @@ def expand_days(ranges: Any) -> list[date]:
 MAX_WORKING_DAYS = 10_000  # about 40 years; bounds the scheduler's day arithmetic
 _DUR_RE = re.compile(r"^([+-]?)\s*(\d{1,9})\s*([dDwW]?)$")
 _DAYS_PER_UNIT = {"": 1, "d": 1, "w": 5}
+_FAST_DUR_MATCH = re.compile(r"(\d{1,9})([dDwW]?)").fullmatch
 
 
 def _integral(value: Any) -> int | None:
@@ -303,6 +309,10 @@ def _working_days(value: Any, *, signed: bool, what: str) -> int:
 
 def parse_duration(value: Any) -> int:
     """Working days: ``5d``, ``2w`` (= 10), ``0d`` or a bare non-negative integer."""
+    if type(value) is str and (m := _FAST_DUR_MATCH(value)):  # the common case: "5d"
+        days = int(m.group(1)) * _DAYS_PER_UNIT[m.group(2).lower()]
+        if days <= MAX_WORKING_DAYS:
+            return days
     return _working_days(value, signed=False, what="durations")
 
 
@@ -346,6 +356,7 @@ _PREFIX_RE = re.compile(r"^([A-Za-z]{2})\s*:\s*(.*)$", re.DOTALL)
 _TRAILING_LAG_RE = re.compile(r"^(.*?)\s*([+-])\s*(\d{1,9})\s*([dDwW])$", re.DOTALL)
 _ID_FULL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _LAG_UNITS = frozenset("dDwW")
+_FAST_DEP_RE = re.compile(r"(?:(FS|SS|FF|SF):)?([A-Za-z0-9][A-Za-z0-9_.-]*?)(?:([+-])(\d{1,9})([dDwW]))?")
 
 
 def parse_dependency(value: str) -> tuple[str, str, int, tuple[str, int] | None]:
@@ -357,8 +368,19 @@ def parse_dependency(value: str) -> tuple[str, str, int, tuple[str, int] | None]
     lag 0 and ``alt`` holds the other reading (``("phase", -2)``), which reference
     resolution uses when ``phase-2d`` is not a task but ``phase`` is.
     """
-    if ":" not in value and value[-1:] not in _LAG_UNITS and _ID_FULL_RE.fullmatch(value):
-        return value, "FS", 0, None  # the common case: a plain task id (no type, no lag)
+    if m := _FAST_DEP_RE.fullmatch(value):
+        # The common cases (no spaces, an upper-case type): ``ID``, ``SS:ID``, ``ID+2d``,
+        # ``FF:ID-1d``; the same results as the general parse below, without its regexes.
+        dep_type, base, sign, num = m.group(1, 2, 3, 4)
+        if dep_type is None:
+            dep_type = "FS"
+        if sign is None:
+            return base, dep_type, 0, None
+        lag = int(num) * _DAYS_PER_UNIT[m.group(5).lower()]
+        if sign == "+":  # "ID+2d" is not an id: the lag reading is the only one
+            return base, dep_type, (lag if lag <= MAX_WORKING_DAYS else parse_lag(lag)), None
+        text = value[3:] if m.group(1) else value  # "ID-2d" is also an id: read as that task
+        return text, dep_type, 0, ((base, -lag) if lag <= MAX_WORKING_DAYS else None)
     text = value.strip()
     dep_type = "FS"
     if m := _PREFIX_RE.match(text):

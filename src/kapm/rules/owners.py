@@ -12,8 +12,10 @@ def _owned_ids(wbs) -> set[str]:
     """Ids of tasks that have an accountable person themselves or through a summary above them."""
     owned: set[str] = set()
     for n in wbs.nodes:  # WBS order: a parent comes before its children
-        if n.task.accountable() or (n.parent is not None and n.parent in owned):
-            owned.add(n.task.id)
+        t = n.task
+        # == bool(t.accountable()), without building the list
+        if t.owner or (t.raci is not None and t.raci.accountable) or (n.parent is not None and n.parent in owned):
+            owned.add(t.id)
     return owned
 
 

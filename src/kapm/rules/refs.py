@@ -63,11 +63,17 @@ def unknown_task(ctx):
             yield Hit(f"unknown task '{tid}'", path, _suggest(tid, wbs.by_id) or "use the id of an existing task")
 
 
-def _people_refs(p, wbs):
+def _people_refs(p, wbs, known=()):
+    """(path, person id, what) of every person reference; task references to people in
+    ``known`` are skipped (their paths and messages are not built: one pass over a
+    100,000-task plan)."""
     proj = p.project
     if proj.manager:
         yield proj.path + ("manager",), proj.manager, "project manager"
-    for t in (n.task for n in wbs.nodes):
+    for n in wbs.nodes:
+        t = n.task
+        if t.raci is None and (not t.owner or t.owner in known) and all(w in known for w in t.assignees):
+            continue
         if t.owner:
             yield t.path + ("owner",), t.owner, f"owner of task '{t.id}'"
         for who in t.assignees:
@@ -137,7 +143,7 @@ def unknown_person(ctx):
           - {id: design, name: Design, duration: 5d, owner: li.wei}
     """
     people = ctx.people
-    for path, who, what in _people_refs(ctx.project, ctx.wbs):
+    for path, who, what in _people_refs(ctx.project, ctx.wbs, people):
         if who not in people:
             yield Hit(f"unknown person '{who}' ({what})", path, _suggest(who, people) or
                       "add the person to team or contacts (project or account)", key=path[-1] == who)
@@ -148,18 +154,19 @@ def unknown_person(ctx):
 
 
 def _namespaces(p, wbs):
-    yield "task", [(n.task.id, n.task.path) for n in wbs.nodes]
-    yield "person", [(x.id, x.path) for x in list(p.team) + list(p.contacts)]
+    """(noun, objects with .id and .path) per id namespace; paths are read only for duplicates."""
+    yield "task", [n.task for n in wbs.nodes]
+    yield "person", list(p.team) + list(p.contacts)
     for name, items in (("objective", p.objectives), ("deliverable", p.deliverables), ("risk", p.risks),
                         ("comms item", p.comms), ("request", p.requests), ("change", p.changes),
                         ("issue", p.issues)):
-        yield name, [(x.id, x.path) for x in items]
-    yield "action", [(a.id, a.path) for e in p.log for a in e.actions]
+        yield name, items
+    yield "action", [a for e in p.log for a in e.actions]
     if p.quality:
-        yield "quality check", [(c.id, c.path) for c in p.quality.checks]
+        yield "quality check", p.quality.checks
     if p.contract:
-        yield "payment", [(x.id, x.path) for x in p.contract.payments]
-        yield "subcontract", [(x.id, x.path) for x in p.contract.subcontracts]
+        yield "payment", p.contract.payments
+        yield "subcontract", p.contract.subcontracts
 
 
 @rule("R003", "duplicate-id", ERROR)
@@ -181,13 +188,14 @@ def duplicate_id(ctx):
     """
     for noun, items in _namespaces(ctx.project, ctx.wbs):
         first: dict = {}
-        for ident, path in items:
+        for x in items:
+            ident = x.id
             if ident in first:
-                line = ctx.source.locate(first[ident]).line
-                yield Hit(f"duplicate {noun} id '{ident}' (first used on line {line})", path + ("id",),
+                line = ctx.source.locate(first[ident].path).line
+                yield Hit(f"duplicate {noun} id '{ident}' (first used on line {line})", x.path + ("id",),
                           "ids must be unique within a project; rename one")
             else:
-                first[ident] = path
+                first[ident] = x
 
 
 @rule("R004", "unknown-reference", ERROR)
