@@ -206,28 +206,30 @@ def schedule(
         raise ValueError(f"the graph has {g.n} tasks, the activities {n}")
     link_list, incoming, outgoing, order = g.links, g.incoming, g.outgoing, g.order
     dur = [a.duration for a in activities]
-    for i, d in enumerate(dur):
-        if d < 0:
-            raise ValueError(f"task {i} has a negative duration {d}")
-
+    if dur and min(dur) < 0:
+        i = next(i for i, d in enumerate(dur) if d < 0)
+        raise ValueError(f"task {i} has a negative duration {dur[i]}")
+    virtual = [a.virtual for a in activities]
+    not_before = [a.not_before for a in activities]
 
     # States: only meaningful with a status date.
     if status is None:
         state = [NOT_STARTED] * n
     else:
-        state = []
-        for i, a in enumerate(activities):
-            st = a.state
-            if st not in (DONE, IN_PROGRESS, NOT_STARTED):
+        state = [a.state for a in activities]
+        for i, st in enumerate(state):
+            if st == NOT_STARTED:
+                continue
+            if st not in (DONE, IN_PROGRESS):
                 raise ValueError(f"task {i} has an unknown state {st!r}")
             if st == IN_PROGRESS and dur[i] == 0:
-                st = NOT_STARTED
-            state.append(st)
+                state[i] = NOT_STARTED
     needs_plan = status is not None and any(
         st != NOT_STARTED and a.actual_start is None for st, a in zip(state, activities)
     )
     plan_start = (
-        _forward(activities, dur, order, incoming, [NOT_STARTED] * n, None, None, None)[0] if needs_plan else None
+        _forward(activities, dur, order, incoming, [NOT_STARTED] * n, None, None, None, not_before, virtual)[0]
+        if needs_plan else None
     )
 
     # Work to schedule per task: the duration, or the remaining duration when in progress.
@@ -245,79 +247,98 @@ def schedule(
                     raise ValueError(f"task {i} has a negative remaining duration {r}")
                 work[i] = r
 
-    es, resume, ef = _forward(activities, work, order, incoming, state, start_fixed, status, dur)
+    es, resume, ef = _forward(activities, work, order, incoming, state, start_fixed, status, dur, not_before,
+                              virtual)
 
     project_finish = max(ef, default=0)
     anchor = project_finish if project_deadline is None else min(project_finish, project_deadline)
+    # Without a status date nothing is done or in progress: the checks below are skipped.
+    plain = status is None
 
     # Backward pass.
     lf = [0] * n
     lr = [0] * n  # late resume (= late start unless in progress)
+    deadline = [a.deadline for a in activities]
     for v in reversed(order):
-        if state[v] == DONE:
+        if not plain and state[v] == DONE:
             lf[v] = ef[v]
             lr[v] = resume[v]
             continue
         best = anchor
-        dl = activities[v].deadline
+        dl = deadline[v]
         if dl is not None and dl < best:
             best = dl
         wv = work[v]
-        started = state[v] == IN_PROGRESS
-        for _p, s, pred_finish, succ_finish, lag, _k in outgoing[v]:
-            if state[s] == DONE:
-                continue
-            if not pred_finish and started:
-                continue  # the start is a fact: SS/SF links from it cannot be violated any more
-            bound = (lf[s] if succ_finish else lr[s]) - lag
-            if not pred_finish:
-                bound += wv  # the link bounds our start; convert to a bound on our finish
-            if bound < best:
-                best = bound
+        if plain:
+            for _p, s, pred_finish, succ_finish, lag, _k in outgoing[v]:
+                if pred_finish:
+                    bound = (lf[s] if succ_finish else lr[s]) - lag
+                else:  # the link bounds our start; convert to a bound on our finish
+                    bound = (lf[s] if succ_finish else lr[s]) - lag + wv
+                if bound < best:
+                    best = bound
+        else:
+            started = state[v] == IN_PROGRESS
+            for _p, s, pred_finish, succ_finish, lag, _k in outgoing[v]:
+                if state[s] == DONE:
+                    continue
+                if not pred_finish and started:
+                    continue  # the start is a fact: SS/SF links from it cannot be violated any more
+                bound = (lf[s] if succ_finish else lr[s]) - lag
+                if not pred_finish:
+                    bound += wv  # the link bounds our start; convert to a bound on our finish
+                if bound < best:
+                    best = bound
         lf[v] = best
         lr[v] = best - wv
 
-    total_float = [lf[i] - ef[i] for i in range(n)]
-    ls = [es[i] + total_float[i] for i in range(n)]
-    for i in range(n):
-        if state[i] == DONE:
-            total_float[i] = 0
-            ls[i] = es[i]
+    total_float = [f - e for f, e in zip(lf, ef)]
+    ls = [e + t for e, t in zip(es, total_float)]
+    if not plain:
+        for i in range(n):
+            if state[i] == DONE:
+                total_float[i] = 0
+                ls[i] = es[i]
 
     # Driving links and free float (early dates).  Reverse topological order, so that the
     # slack through a virtual join node (its own smallest outgoing gap) is known first.
     driving = [False] * len(link_list)
     free_float = [0] * n
     through: list[int | None] = [None] * n  # virtual nodes: smallest gap onwards
+    any_virtual = True in virtual
     for v in reversed(order):
-        if state[v] == DONE:
+        if not plain and state[v] == DONE:
             continue
-        started = state[v] == IN_PROGRESS
+        started = not plain and state[v] == IN_PROGRESS
         slack = None
+        efv = ef[v]
+        esv = es[v]
         for _p, s, pred_finish, succ_finish, lag, k in outgoing[v]:
-            if state[s] == DONE:
+            if not plain and state[s] == DONE:
                 continue
-            src = ef[v] if pred_finish else es[v]
-            gap = (ef[s] if succ_finish else resume[s]) - (src + lag)
+            gap = (ef[s] if succ_finish else resume[s]) - ((efv if pred_finish else esv) + lag)
             if gap == 0:
                 driving[k] = True
             if not pred_finish and started:
                 continue
-            if activities[s].virtual and through[s] is not None:
+            if any_virtual and virtual[s] and through[s] is not None:
                 gap += through[s]
             if slack is None or gap < slack:
                 slack = gap
-        if activities[v].virtual:
+        if any_virtual and virtual[v]:
             through[v] = slack
             continue
         if slack is None:
-            slack = project_finish - ef[v]
-        tf = lf[v] - ef[v]
+            slack = project_finish - efv
+        tf = lf[v] - efv
         if slack > tf:
             slack = tf  # free float never exceeds total float (day 0 can absorb a lead)
         free_float[v] = slack if slack > 0 else 0
 
-    critical = [state[i] != DONE and total_float[i] <= critical_threshold for i in range(n)]
+    if plain:
+        critical = [t <= critical_threshold for t in total_float]
+    else:
+        critical = [st != DONE and t <= critical_threshold for st, t in zip(state, total_float)]
     paths, truncated = _critical_paths(n, order, outgoing, driving, critical, max_paths)
     return CpmResult(
         es=es,
@@ -337,16 +358,31 @@ def schedule(
     )
 
 
-def _forward(activities, work, order, incoming, state, start_fixed, status, dur):
+def _forward(activities, work, order, incoming, state, start_fixed, status, dur, not_before, virtual):
     """Forward pass; returns (start, resume, finish) lists."""
     n = len(work)
     es = [0] * n
     resume = [0] * n
     ef = [0] * n
+    if status is None:  # the pure plan: nothing done or in progress, no status floor
+        for v in order:
+            w = work[v]
+            lb = not_before[v]
+            if lb is None or lb < 0:
+                lb = 0
+            for p, _s, pred_finish, succ_finish, lag, _k in incoming[v]:
+                b = (ef[p] if pred_finish else es[p]) + lag
+                if succ_finish:
+                    b -= w
+                if b > lb:
+                    lb = b
+            resume[v] = es[v] = lb
+            ef[v] = lb + w
+        return es, resume, ef
     for v in order:
         st = state[v]
-        a = activities[v]
         if st == DONE:
+            a = activities[v]
             s0 = start_fixed[v]
             if a.actual_finish is not None:
                 f0 = a.actual_finish
@@ -361,9 +397,10 @@ def _forward(activities, work, order, incoming, state, start_fixed, status, dur)
             continue
         w = work[v]
         lb = 0
-        if a.not_before is not None and a.not_before > lb:
-            lb = a.not_before
-        if status is not None and not a.virtual:
+        nb = not_before[v]
+        if nb is not None and nb > lb:
+            lb = nb
+        if not virtual[v]:
             floor = status + 1 if w == 0 and st == NOT_STARTED else status
             if floor > lb:
                 lb = floor
@@ -420,8 +457,12 @@ def _critical_paths(n, order, outgoing, driving, critical, max_paths):
         lst = [s for _p, s, _pf, _sf, _lag, k in outgoing[p] if driving[k] and critical[s]]
         nxt[p] = lst
         has_pred.update(lst)
-    pos = {v: i for i, v in enumerate(order)}
+    pos = None
     for lst in nxt.values():
+        if len(lst) < 2:
+            continue
+        if pos is None:
+            pos = {v: i for i, v in enumerate(order)}
         lst.sort(key=pos.__getitem__)
         # two links between the same pair would duplicate paths
         lst[:] = list(dict.fromkeys(lst))

@@ -130,15 +130,34 @@ def _json_rows(tasks):
             v = dates[x] = '"' + x.isoformat() + '"' if type(x) is date else json.dumps(_d(x))
         return v
 
+    def i(x):  # an int field (kept exact for any other type)
+        return int.__repr__(x) if type(x) is int else js(x)
+
     js = _json_scalar
+    es = _encode_str
+    bools = {True: "true", False: "false"}
+    states = {}
+    progs = {}  # progress value -> text (an int-valued float and the int give the same text)
+    dg = dates.get
     for t in tasks:
-        yield (f'{{"id": {js(t.id)}, "name": {js(t.name)}, "wbs": {js(t.wbs)}, "parent": {js(t.parent)}, '
-               f'"summary": {js(t.summary)}, "milestone": {js(t.milestone)}, "duration": {js(t.duration)}, '
-               f'"start": {d(t.start)}, "finish": {d(t.finish)}, "late_start": {d(t.late_start)}, '
-               f'"late_finish": {d(t.late_finish)}, "total_float": {js(t.total_float)}, '
-               f'"free_float": {js(t.free_float)}, "critical": {js(t.critical)}, "state": {js(t.state)}, '
-               f'"progress": {js(_progress(t.progress))}, "baseline_start": {d(t.baseline_start)}, '
-               f'"baseline_finish": {d(t.baseline_finish)}, "finish_variance": {js(t.finish_variance)}}}')
+        name, tid, parent, state, crit, pg = t.name, t.id, t.parent, t.state, t.critical, t.progress
+        st = states.get(state)
+        if st is None:
+            st = states[state] = js(state)
+        pt = progs.get(pg)
+        if pt is None:
+            pt = progs[pg] = js(_progress(pg))
+        yield (f'{{"id": {es(tid) if type(tid) is str else js(tid)}, '
+               f'"name": {es(name) if type(name) is str else js(name)}, "wbs": {js(t.wbs)}, '
+               f'"parent": {es(parent) if type(parent) is str else js(parent)}, '
+               f'"summary": {bools[t.summary] if type(t.summary) is bool else js(t.summary)}, '
+               f'"milestone": {bools[t.milestone] if type(t.milestone) is bool else js(t.milestone)}, '
+               f'"duration": {i(t.duration)}, "start": {dg(t.start) or d(t.start)}, "finish": {dg(t.finish) or d(t.finish)}, '
+               f'"late_start": {dg(t.late_start) or d(t.late_start)}, "late_finish": {dg(t.late_finish) or d(t.late_finish)}, '
+               f'"total_float": {i(t.total_float)}, "free_float": {i(t.free_float)}, '
+               f'"critical": {bools[crit] if type(crit) is bool else js(crit)}, "state": {st}, '
+               f'"progress": {pt}, "baseline_start": {dg(t.baseline_start) or d(t.baseline_start)}, '
+               f'"baseline_finish": {dg(t.baseline_finish) or d(t.baseline_finish)}, "finish_variance": {js(t.finish_variance)}}}')
 
 
 def format_csv(view: PlanView) -> str:

@@ -137,17 +137,19 @@ def task_budgets(result) -> dict[str, float]:
     wbs, leaves = _leaf_info(result)
     people = result.people
     budget: dict[str, float | None] = {}
+    durs: dict[int, int] = {}  # id(task) -> planned duration (0 when missing), for _spread
     for n in leaves:
         t = n.task
+        dur = durs[id(t)] = t.planned_duration() or 0
         if t.cost is not None:
             budget[t.id] = float(t.cost)
             continue
-        dur = t.planned_duration() or 0
         total = None
-        for who, alloc in t.assignees.items():
-            rate = getattr(people.get(who), "rate", None)
-            if rate is not None:
-                total = (total or 0.0) + float(rate) * alloc / 100 * dur
+        if t.assignees:
+            for who, alloc in t.assignees.items():
+                rate = getattr(people.get(who), "rate", None)
+                if rate is not None:
+                    total = (total or 0.0) + float(rate) * alloc / 100 * dur
         budget[t.id] = total
     # a summary's cost: spread over its leaves without a budget (innermost summary first)
     for n in reversed(wbs.nodes):
@@ -155,19 +157,27 @@ def task_budgets(result) -> dict[str, float]:
         if not t.tasks or t.cost is None:
             continue
         open_leaves = [wbs.nodes[i].task for i in n.leaves if budget.get(wbs.nodes[i].task.id) is None]
-        _spread(budget, open_leaves, float(t.cost))
-    if all(v is None for v in budget.values()) and p.project.budget is not None:
-        _spread(budget, [n.task for n in leaves], float(p.project.budget))
+        _spread(budget, open_leaves, float(t.cost), durs)
+    if p.project.budget is not None and all(v is None for v in budget.values()):
+        _spread(budget, [n.task for n in leaves], float(p.project.budget), durs)
     return {k: (v or 0.0) for k, v in budget.items()}
 
 
-def _spread(budget: dict, tasks: list, amount: float) -> None:
+def _spread(budget: dict, tasks: list, amount: float, durs: dict | None = None) -> None:
     if not tasks:
         return
-    durs = [t.planned_duration() or 0 for t in tasks]
-    total = sum(durs)
-    for t, d in zip(tasks, durs):
-        budget[t.id] = amount * (d / total if total else 1 / len(tasks))
+    if durs is None:
+        durs_ = [t.planned_duration() or 0 for t in tasks]
+    else:
+        durs_ = [durs[id(t)] for t in tasks]
+    total = sum(durs_)
+    if total:
+        for t, d in zip(tasks, durs_):
+            budget[t.id] = amount * (d / total)
+    else:
+        share = 1 / len(tasks)
+        for t in tasks:
+            budget[t.id] = amount * share
 
 
 def _share_before(es: int, ef: int, index: int) -> float:
@@ -234,18 +244,31 @@ def _earned_value(result, as_of: date) -> Evm | None:
         if c.task is not None and c.task in plan.by_id:
             ac_by_task[c.task] = ac_by_task.get(c.task, 0.0) + float(c.amount)
     out: dict[str, TaskEvm] = {}
+    bacs: list[float] = []
+    pvs: list[float] = []
+    evs: list[float] = []
+    get_budget, get_ac = budgets.get, ac_by_task.get
     for ts in plan.tasks:
         if ts.summary:
             continue
-        bac = budgets.get(ts.id, 0.0)
-        progress = ts.progress  # 100 when done; recorded progress otherwise
-        out[ts.id] = TaskEvm(ts.id, bac, bac * _share_before(ts.es, ts.ef, idx), bac * progress / 100,
-                             ac_by_task.get(ts.id, 0.0))
+        tid = ts.id
+        bac = get_budget(tid, 0.0)
+        es, ef = ts.es, ts.ef
+        # bac × the share of the planned working days before the status date (_share_before)
+        if ef <= es:
+            pv = bac * (1.0 if es <= idx else 0.0)
+        else:
+            pv = bac * (min(max(idx - es, 0), ef - es) / (ef - es))
+        ev = bac * ts.progress / 100  # progress: 100 when done; recorded progress otherwise
+        out[tid] = TaskEvm(tid, bac, pv, ev, get_ac(tid, 0.0))
+        bacs.append(bac)
+        pvs.append(pv)
+        evs.append(ev)
     # roll up, children before parents (reverse WBS order)
     for ts in reversed(plan.tasks):
         if not ts.summary:
             continue
-        e = TaskEvm(ts.id, ac=ac_by_task.get(ts.id, 0.0))
+        e = TaskEvm(ts.id, ac=get_ac(ts.id, 0.0))
         for cid in ts.children:
             c = out[cid]
             e.bac += c.bac
@@ -253,8 +276,7 @@ def _earned_value(result, as_of: date) -> Evm | None:
             e.ev += c.ev
             e.ac += c.ac
         out[ts.id] = e
-    leaves = [out[ts.id] for ts in plan.tasks if not ts.summary]
-    evm = Evm(None, sum(x.bac for x in leaves), sum(x.pv for x in leaves), sum(x.ev for x in leaves), total_ac,
+    evm = Evm(None, sum(bacs), sum(pvs), sum(evs), total_ac,
               as_of=as_of, tasks={ts.id: out[ts.id] for ts in plan.tasks})
     return evm
 
