@@ -169,19 +169,17 @@ def graph(n: int, links: Iterable[Sequence]) -> Graph:
     # (pred, succ, reads pred finish, bounds succ finish, lag, link number)
     incoming: list[list[tuple[int, int, bool, bool, int, int]]] = [[] for _ in range(n)]
     outgoing: list[list[tuple[int, int, bool, bool, int, int]]] = [[] for _ in range(n)]
-    k = 0
-    for p, s, t, lag in link_list:
+    for k, (p, s, t, lag) in enumerate(link_list):
         side = sides.get(t)
         if side is None:
             raise ValueError(f"unknown link type {t!r} (expected one of {', '.join(LINK_TYPES)})")
-        if p < 0 or s < 0 or p >= n or s >= n:
+        if not (0 <= p < n and 0 <= s < n):
             raise ValueError(f"link {p} → {s} refers to a task position outside 0..{n - 1}")
         if type(lag) is not int:
             raise ValueError(f"link lag must be an int, got {lag!r}")
         entry = (p, s, side[0], side[1], lag, k)
         incoming[s].append(entry)
         outgoing[p].append(entry)
-        k += 1
     return Graph(n, link_list, incoming, outgoing, _topological_order(n, outgoing, incoming))
 
 

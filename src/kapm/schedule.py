@@ -311,6 +311,12 @@ def _leaf_data(prep: _Prepared) -> None:
         if nb_date[k] is not None:
             nb = cal.index(nb_date[k]) + (1 if milestone else 0)
         dl = cal.last_index(dl_date[k]) + 1 if dl_date[k] is not None else None
+        if t.actual_start is None and t.actual_finish is None and not t.progress:  # not started
+            states.append(NOT_STARTED)
+            activities.append(Activity(dur, nb, dl, NOT_STARTED))
+            remaining.append(dur)
+            progress.append(0.0)
+            continue
         state = task_state(t)
         states.append(state)
         act = Activity(dur, nb, dl, state)
@@ -350,16 +356,20 @@ def _expand_links(wbs, leaf_nodes, pos):
     best: dict[tuple[int, int, str], int] = {}
     joins: list[tuple[str, list[int], list[int], str, int]] = []
     by_id = wbs.by_id
+    ids = [n.task.id for n in leaf_nodes]
+    leaf_pos = {tid: k for k, tid in enumerate(ids)}  # ids are unique in a schedulable project
+    get_leaf, get_best = leaf_pos.get, best.get
     for link in wbs.links:
+        pk, sk = get_leaf(link.pred), get_leaf(link.succ)
+        if pk is not None and sk is not None:  # the common case: leaf to leaf
+            key = (pk, sk, link.type)
+            old = get_best(key)
+            if old is None or link.lag > old:
+                best[key] = link.lag
+            continue
         preds = by_id[link.pred].leaves
         succs = by_id[link.succ].leaves
         typ, lag = link.type, link.lag
-        if len(preds) == 1 and len(succs) == 1:  # the common case: leaf to leaf
-            key = (pos[preds[0]], pos[succs[0]], typ)
-            old = best.get(key)
-            if old is None or lag > old:
-                best[key] = lag
-            continue
         if len(preds) > 1 and len(succs) > 1:
             joins.append((link.pred, [pos[p] for p in preds], [pos[x] for x in succs], typ, lag))
             continue
@@ -367,22 +377,21 @@ def _expand_links(wbs, leaf_nodes, pos):
             pk = pos[p]
             for s in succs:
                 key = (pk, pos[s], typ)
-                old = best.get(key)
+                old = get_best(key)
                 if old is None or lag > old:
                     best[key] = lag
-    Link = cpm.Link
-    links = [Link(p, s, t, lag) for (p, s, t), lag in best.items()]
-    ids = [n.task.id for n in leaf_nodes]
+    # plain (pred, succ, type, lag) tuples: the engine reads them like cpm.Link
+    links = [key + (lag,) for key, lag in best.items()]
     shown_links = [(ids[p], ids[s], t, lag) for (p, s, t), lag in best.items()]
     visible = [True] * len(links)
     v = len(leaf_nodes)
     for pred_id, preds, succs, typ, lag in joins:
         into = "FF" if typ in ("FS", "FF") else "SS"  # the join waits for every leaf's finish / start
         for p in preds:
-            links.append(Link(p, v, into, 0))
+            links.append((p, v, into, 0))
             visible.append(False)
         for x in succs:
-            links.append(Link(v, x, typ, lag))
+            links.append((v, x, typ, lag))
             visible.append(True)
             # shown as a link from the summary itself (rules and views look summaries up by id)
             shown_links.append((pred_id, ids[x], typ, lag))
