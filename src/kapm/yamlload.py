@@ -265,7 +265,7 @@ def _build(parser, want_positions: bool):
             if parent[1]:
                 if parent[2] is _NOKEY:
                     key = e.value
-                    if key in parent[0] or key in parent[9]:
+                    if key in parent[9]:  # every key of parent[0] is in parent[9]
                         m = e.start_mark
                         first = parent[9].get(key)
                         where = f" (first defined on line {first})" if first else ""
@@ -281,6 +281,42 @@ def _build(parser, want_positions: bool):
                 parent[0].append(resolve_plain(e.value) if e.implicit[0] else e.value)
             parent[4] += 1
             continue
+        cls = type(e)
+        if positions is None:
+            # Fast paths (no positions wanted) for untagged collections: the same frames
+            # and checks as the general code below, without its position bookkeeping.
+            if (cls is MapStart or cls is SeqStart) and e.tag is None:
+                m = e.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    raise _too_deep(m.line + 1, m.column + 1)
+                if cls is MapStart:
+                    stack.append([{}, True, _NOKEY, None, 1, 0, 0, e.anchor, (), {}, (m.line + 1, m.column + 1)])
+                else:
+                    stack.append([[], False, _NOKEY, None, 1, 0, 0, e.anchor, (), None, (m.line + 1, m.column + 1)])
+                continue
+            if cls is MapEnd or cls is SeqEnd:
+                frame = stack.pop()
+                value = frame[0]
+                if frame[7]:
+                    anchors[frame[7]] = (value, frame[4], frame[5] + 1, frame[6])
+                if not stack:
+                    root = value
+                    continue
+                parent = stack[-1]
+                if parent[1]:
+                    if parent[2] is _NOKEY:
+                        line, col = frame[10]
+                        raise YamlProblem("Y001", "mapping keys must be plain scalars", line, col)
+                    parent[0][parent[2]] = value
+                    parent[2] = _NOKEY
+                else:
+                    parent[0].append(value)
+                parent[4] += frame[4]
+                if frame[5] >= parent[5]:
+                    parent[5] = frame[5] + 1
+                if frame[6] > parent[6]:
+                    parent[6] = frame[6]
+                continue
         if e is None or isinstance(e, StreamEnd):
             break
         if isinstance(e, DocStart):
