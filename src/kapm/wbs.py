@@ -51,66 +51,89 @@ def build(tasks) -> Wbs:
     duplicates: list[Node] = []
     # iterative pre-order walk (deep WBS trees never hit the recursion limit)
     stack = [(t, str(i + 1), None) for i, t in reversed(list(enumerate(tasks)))]
+    pop, push, add = stack.pop, stack.append, nodes.append
+    summaries: list[Node] = []
     while stack:
-        task, code, parent = stack.pop()
-        node = Node(task, code, parent, len(nodes))
-        nodes.append(node)
-        if task.id in by_id:
+        task, code, parent = pop()
+        k = len(nodes)
+        children = task.tasks
+        # leaf descendants: a leaf is its own (set before any summary collects them)
+        node = Node(task, code, parent, k, [] if children else [k])
+        add(node)
+        tid = task.id
+        if tid in by_id:
             duplicates.append(node)
         else:
-            by_id[task.id] = node
-        for i in range(len(task.tasks) - 1, -1, -1):
-            stack.append((task.tasks[i], f"{code}.{i + 1}", task.id))
+            by_id[tid] = node
+        if children:
+            summaries.append(node)
+            for i in range(len(children) - 1, -1, -1):
+                push((children[i], f"{code}.{i + 1}", tid))
     # leaf descendants, children before parents (reverse pre-order)
-    for node in reversed(nodes):
-        if not node.task.tasks:
-            node.leaves = [node.index]
     for node in reversed(nodes):
         if node.parent is not None:
             parent = by_id[node.parent]
             if parent is not node:
                 parent.leaves.extend(node.leaves)
-    for node in nodes:
-        if node.task.tasks:
-            node.leaves.sort()
+    for node in summaries:
+        node.leaves.sort()
     ids = by_id.keys()
     links: list[Link] = []
     unknown: list[Link] = []
+    known, missing = links.append, unknown.append
     for node in nodes:
-        for dep in node.task.depends:
+        deps = node.task.depends
+        if not deps:
+            continue
+        tid = node.task.id
+        for dep in deps:
             if dep.__pydantic_private__.get("_alt") is not None:  # only "x-2d"-like items are ambiguous
                 dep = dep.resolve(ids)
-            link = Link(dep.task, node.task.id, dep.type, dep.lag, dep)
-            (links if dep.task in by_id else unknown).append(link)
+            pred = dep.task
+            (known if pred in by_id else missing)(Link(pred, tid, dep.type, dep.lag, dep))
     return Wbs(nodes, by_id, links, unknown, duplicates)
 
 
 def _has_cycle(wbs: Wbs) -> bool:
-    """Kahn's algorithm on the same in/out graph as :func:`find_cycles`, integers only."""
-    n = len(wbs.nodes)
-    succ: list[list[int]] = [[] for _ in range(2 * n)]
-    indeg = [0] * (2 * n)
+    """Kahn's algorithm on the same in/out graph as :func:`find_cycles`, integers only.
+
+    A leaf's in-node has one outgoing edge (to its out-node), so the two are merged into
+    one vertex: the same cycles, half the vertices for a plan of mostly leaves."""
+    nodes = wbs.nodes
     by_id = wbs.by_id
-    for node in wbs.nodes:
-        k = node.index
+    n = len(nodes)
+    # vertex of in(task k) = k; out(task k) = k for a leaf, n + k for a summary
+    out_v = list(range(n))
+    m = n
+    for node in nodes:
         if node.task.tasks:
-            for child in node.task.tasks:
-                c = by_id.get(child.id)
-                if c is None or c.parent != node.task.id:
-                    continue
-                succ[2 * k].append(2 * c.index)
-                succ[2 * c.index + 1].append(2 * k + 1)
-                indeg[2 * c.index] += 1
-                indeg[2 * k + 1] += 1
-        else:
-            succ[2 * k].append(2 * k + 1)
-            indeg[2 * k + 1] += 1
+            out_v[node.index] = m
+            m += 1
+    succ: list[list[int]] = [[] for _ in range(m)]
+    indeg = [0] * m
+    for node in nodes:
+        task = node.task
+        children = task.tasks
+        if not children:
+            continue
+        k = node.index
+        tid = task.id
+        down = succ[k]
+        up = out_v[k]
+        for child in children:
+            c = by_id.get(child.id)
+            if c is None or c.parent != tid:
+                continue
+            ci = c.index
+            down.append(ci)
+            indeg[ci] += 1
+            succ[out_v[ci]].append(up)
+            indeg[up] += 1
     for link in wbs.links:
-        a = 2 * by_id[link.pred].index + 1
-        b = 2 * by_id[link.succ].index
-        succ[a].append(b)
+        b = by_id[link.succ].index
+        succ[out_v[by_id[link.pred].index]].append(b)
         indeg[b] += 1
-    queue = [v for v in range(2 * n) if indeg[v] == 0]
+    queue = [v for v in range(m) if indeg[v] == 0]
     seen = 0
     while queue:
         v = queue.pop()
@@ -119,7 +142,7 @@ def _has_cycle(wbs: Wbs) -> bool:
             indeg[w] -= 1
             if indeg[w] == 0:
                 queue.append(w)
-    return seen < 2 * n
+    return seen < m
 
 
 def find_cycles(wbs: Wbs, limit: int = 20) -> list[tuple[list[str], Link]]:
