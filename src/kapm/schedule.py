@@ -246,6 +246,8 @@ class _Prepared:
     progress: list = field(default_factory=list)  # 100.0 when done, else the recorded progress
     shown_visible: list = field(default_factory=list)  # shown_links without the join-node inputs
     summaries: list = field(default_factory=list)  # (node, leaf getter, children ids), children first
+    durations: list = field(default_factory=list)  # planned duration per leaf
+    ids: list = field(default_factory=list)  # task id per leaf
 
 
 def _prepare(result) -> _Prepared:
@@ -284,6 +286,8 @@ def _prepare(result) -> _Prepared:
             lv = [pos[i] for i in n.leaves]  # engine positions, in WBS order
             summaries.append((n, itemgetter(*lv) if len(lv) > 1 else _single(lv[0]), [c.id for c in t.tasks]))
     prep.summaries = summaries
+    prep.durations = [a.duration for a in prep.activities[:len(leaf_nodes)]]
+    prep.ids = [n.task.id for n in leaf_nodes]
     result.__dict__["_schedule_prep"] = prep
     return prep
 
@@ -415,7 +419,7 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
     res = cpm.schedule(activities, prep.graph, status=status_index, project_deadline=deadline_index,
                        critical_threshold=threshold)
 
-    durs = [a.duration for a in activities[:n_real]]
+    durs = prep.durations
     es_l, ef_l, ls_l, lf_l = res.es, res.ef, res.ls, res.lf
     # Displayed days: a task from S to F − 1 (at least S), a milestone on S − 1 (day 0 when S = 0).
     start_i = [(e - 1 if e else 0) if d == 0 else e for d, e in zip(durs, es_l)]
@@ -467,7 +471,7 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
             t.deadline, es, ef, min(get(ls_l)), max(get(lf_l)), t, min(get(resume_l)), sum(get(remaining)),
             list(children))
 
-    ids = [n.task.id for n in leaf_nodes]
+    ids = prep.ids
     paths = [[ids[i] for i in path if i < n_real] for path in res.critical_paths]
     done_tasks = tasks if None not in tasks else [x for x in tasks if x is not None]
     finish = max(finishes, default=cal.date(0))
