@@ -136,6 +136,20 @@ def task_budgets(result) -> dict[str, float]:
     p = result.model
     wbs, leaves = _leaf_info(result)
     people = result.people
+    tasks = [n.task for n in leaves]
+    if all(t.cost is None and not t.assignees for t in tasks) and \
+            all(n.task.cost is None for n in wbs.nodes if n.task.tasks):
+        # The common case of a plan without task budgets: the project budget (if any) is
+        # spread over all leaves in proportion to duration (the general code below, faster).
+        if p.project.budget is None or not tasks:
+            return {t.id: 0.0 for t in tasks}
+        amount = float(p.project.budget)
+        spread = [t.planned_duration() or 0 for t in tasks]
+        total = sum(spread)
+        if total:
+            return {t.id: (amount * (d / total) or 0.0) for t, d in zip(tasks, spread)}
+        share = amount * (1 / len(tasks)) or 0.0
+        return {t.id: share for t in tasks}
     budget: dict[str, float | None] = {}
     durs: dict[int, int] = {}  # id(task) -> planned duration (0 when missing), for _spread
     for n in leaves:
