@@ -180,3 +180,21 @@ def test_init_then_check_passes(tmp_path, monkeypatch, lang):
     r = run("check", "ws", "--as-of", "2026-11-02", "--strict")
     assert r.exit_code == 0, r.output
     assert run("init", "ws").exit_code == 2  # never overwrites
+
+
+@pytest.mark.parametrize("args,code,stream,needle", [
+    (["check", "examples/acme-erp", "--as-of", "2026-11-20"], 0, "stdout", "All checks passed"),
+    (["check", "nowhere"], 2, "stderr", "path not found"),
+    (["rules", "P001"], 0, "stdout", "dependency-cycle"),
+])
+def test_console_process_exit_codes_and_output(args, code, stream, needle):
+    """As a real process (the console script ends with a flushed fast exit), exit codes and
+    output are complete."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "kapm", *args], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == code
+    assert needle in getattr(proc, stream)

@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app = build_app()
         app(args=args, prog_name="kapm")
-    except SystemExit:
+    except SystemExit as done:
+        if argv is None:  # the console script: leave without tearing the heap down object by object
+            _fast_exit(done.code)
         raise
     except KeyboardInterrupt:
         print("kapm: interrupted", file=sys.stderr)
@@ -87,3 +89,24 @@ def main(argv: list[str] | None = None) -> None:
             print(f"kapm: internal error ({detail}); this is a bug in kapm, "
                   "run again with --debug for the traceback", file=sys.stderr)
         sys.exit(3)
+
+
+def _fast_exit(code) -> None:
+    """Flush and end the process now.  Freeing a 100,000-task model object by object at
+    interpreter shutdown costs ~0.5 s and changes nothing: output files are already
+    written atomically and closed, and worker pools have been shut down."""
+    import os
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # SystemExit("message"): print it like Python does, exit 1
+        print(code, file=sys.stderr)
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # output closed by the reader (| head) or already closed
+        status = status or 0
+    os._exit(status)
