@@ -89,3 +89,20 @@ def one_project(analysis, path_hint: str):
         raise fail_usage(f"no project found in {path_hint}")
     names = "\n".join(f"  {p.id}  ({p.dir})" for p in projects)
     raise fail_usage(f"{path_hint} holds {len(projects)} projects; pass one of them:\n{names}")
+
+
+def exit_on_errors(analysis, proj, day, no_color: bool, purpose: str) -> None:
+    """A project with error findings (or no valid model) cannot be planned, reported or
+    listed: print its errors on stderr and exit 1 (SPEC §7.2)."""
+    from kapm.findings import ERROR
+    from kapm.output import FORMATS, Report
+
+    errors = [f for f in analysis.findings if f.severity == ERROR and f.project in (None, proj.id)]
+    if not errors and proj.model is not None:
+        return
+    errors = errors or [f for f in analysis.findings if f.severity == ERROR]
+    report = Report(findings=errors, as_of=day.isoformat(), projects=1, files=analysis.files,
+                    color=use_color(no_color, sys.stderr))
+    sys.stderr.write(FORMATS["text"](report))
+    sys.stderr.write(f"kapm: project '{proj.id}' has errors; fix them to {purpose} (kapm check)\n")
+    raise typer.Exit(1)

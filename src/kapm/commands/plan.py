@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         day = common.parse_as_of(as_of)
         analysis = common.analyze_or_exit([path] if path is not None else [], day, errors_only=True)
         proj = common.one_project(analysis, str(path or "."))
-        _exit_on_errors(analysis, proj, day, no_color)
+        common.exit_on_errors(analysis, proj, day, no_color, "schedule it")
 
         from kapm.planview import FORMATS, PlanView
         from kapm.schedule import unschedulable_reason
@@ -81,16 +81,3 @@ def _width(output) -> int:
     return 160
 
 
-def _exit_on_errors(analysis, proj, day, no_color: bool) -> None:
-    """A project with error findings is not scheduled: print the errors, exit 1."""
-    from kapm.findings import ERROR
-    from kapm.output import FORMATS, Report
-
-    errors = [f for f in analysis.findings if f.severity == ERROR]
-    if not errors and proj.model is not None:
-        return
-    report = Report(findings=errors, as_of=day.isoformat(), projects=1, files=analysis.files,
-                    color=common.use_color(no_color, sys.stderr))
-    sys.stderr.write(FORMATS["text"](report))
-    sys.stderr.write(f"kapm: project '{proj.id}' has errors; fix them to schedule it (kapm check)\n")
-    raise typer.Exit(1)

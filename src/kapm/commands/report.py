@@ -37,17 +37,7 @@ def register(app: typer.Typer) -> None:
         day = common.parse_as_of(as_of)
         analysis = common.analyze_or_exit([path] if path else [], day, baseline=baseline, errors_only=True)
         project = common.one_project(analysis, str(path or "."))
-        errors = [f for f in analysis.findings if f.severity == "error"
-                  and (f.project in (None, project.id))]
-        if not project.ok or errors:
-            from kapm.output import FORMATS as FINDING_FORMATS, Report
-
-            shown = errors or [f for f in analysis.findings if f.severity == "error"]
-            text = FINDING_FORMATS["text"](Report(findings=shown, as_of=day.isoformat(), projects=1,
-                                                  files=analysis.files, color=False))
-            sys.stderr.write(text)
-            print(f"kapm: report: {project.id} has errors; fix them first (kapm check)", file=sys.stderr)
-            raise typer.Exit(1)
+        common.exit_on_errors(analysis, project, day, True, "report on it")
         report_cfg = analysis.config.section("report")
         language = lang or getattr(report_cfg, "lang", None) or "en"
         from kapm.report import render_report

@@ -17,7 +17,6 @@ Decisions:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -71,7 +70,7 @@ def register(app: typer.Typer) -> None:
         analysis = common.analyze_or_exit([path] if path is not None else [], day, run_rules=False)
         proj = common.one_project(analysis, str(path or "."))
         if proj.model is None:
-            _exit_on_errors(analysis, proj, day, no_color)
+            common.exit_on_errors(analysis, proj, day, no_color, "list its risks")
         data = risk_register(proj, day)
         if format == "json":
             import json
@@ -81,18 +80,6 @@ def register(app: typer.Typer) -> None:
         limit = int(proj.config.settings.get("risk_review_days", 30)) if proj.config else 30
         color = output is None and common.use_color(no_color)
         common.emit(format_table(data, proj.model.project.name, limit, color=color, quiet=quiet), output)
-
-
-def _exit_on_errors(analysis, proj, day, no_color: bool) -> None:
-    from kapm.findings import ERROR
-    from kapm.output import FORMATS, Report
-
-    errors = [f for f in analysis.findings if f.severity == ERROR]
-    report = Report(findings=errors, as_of=day.isoformat(), projects=1, files=analysis.files,
-                    color=common.use_color(no_color, sys.stderr))
-    sys.stderr.write(FORMATS["text"](report))
-    sys.stderr.write(f"kapm: project '{proj.id}' has errors; fix them to list its risks (kapm check)\n")
-    raise typer.Exit(1)
 
 
 _ZONE_STYLE = {"red": "bold white on red", "amber": "black on yellow", "green": "black on green"}
