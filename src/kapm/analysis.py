@@ -245,7 +245,7 @@ def _leaf_durations(model, source: Source) -> list[Finding]:
         t = stack.pop()
         if t.tasks:
             stack.extend(t.tasks)
-        elif t.planned_duration() is None:
+        elif not t.milestone and t.duration is None and t.estimate is None:  # planned_duration() is None
             out.append(Finding("S003", ERROR, f"task '{t.id}' has no duration, estimate or milestone: true",
                                source.locate(t.path),
                                "add duration: 5d (working days), an estimate, or milestone: true"))

@@ -48,11 +48,14 @@ _HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+# any of the six above (one match instead of six for the common non-numbers like "5d")
+_ANY_NUMBER = re.compile("|".join(f"(?:{r.pattern})" for r in (_INT, _OCT, _HEX, _FLOAT, _INF, _NAN)))
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _TRUE = frozenset(("true", "True", "TRUE"))
 _FALSE = frozenset(("false", "False", "FALSE"))
 _NUMERIC_START = frozenset("-+.0123456789")
 _WORD_START = frozenset("~nNtTfF")
+_SPECIAL_START = _NUMERIC_START | _WORD_START  # a plain scalar starting otherwise is a string
 
 
 class YamlProblem(Exception):
@@ -81,6 +84,8 @@ def resolve_plain(value: str):
                 return True
             if value in _FALSE:
                 return False
+        return value
+    if not _ANY_NUMBER.match(value):
         return value
     if _INT.match(value):
         return int(value)
@@ -258,10 +263,40 @@ def _build(parser, want_positions: bool):
     while True:
         e = get()
         # Fast path (most events): an untagged, unanchored plain or quoted scalar inside a
-        # collection, when no positions are wanted.
-        if type(e) is Scalar and stack and positions is None and not e.anchor and (
+        # collection.
+        if type(e) is Scalar and stack and not e.anchor and (
                 e.tag is None or e.tag == "!" or e.implicit[0]):
             parent = stack[-1]
+            if positions is not None:
+                # the general code's _child_path/_record, inline
+                m = e.start_mark
+                line, col = m.line + 1, m.column + 1
+                if parent[1] and parent[2] is _NOKEY:
+                    key = e.value
+                    first = parent[9].get(key)
+                    if first is not None:
+                        where = f" (first defined on line {first})" if first else ""
+                        raise YamlProblem("Y002", f"duplicate key {key!r}{where}", line, col,
+                                          "a later key would silently replace the earlier one; keep one")
+                    parent[9][key] = line
+                    parent[2] = key
+                    parent[3] = (line, col)
+                    parent[4] += 1
+                    continue
+                value = e.value
+                if e.implicit[0]:
+                    value = resolve_plain(value)
+                base = parent[8] if parent[8] is not None else ()
+                if parent[1]:
+                    kl, kc = parent[3]
+                    positions[base + (parent[2],)] = (kl, kc, line, col)
+                    parent[0][parent[2]] = value
+                    parent[2] = _NOKEY
+                else:
+                    positions[base + (len(parent[0]),)] = (line, col, line, col)
+                    parent[0].append(value)
+                parent[4] += 1
+                continue
             if parent[1]:
                 if parent[2] is _NOKEY:
                     key = e.value
@@ -275,10 +310,17 @@ def _build(parser, want_positions: bool):
                     parent[2] = key
                     parent[4] += 1
                     continue
-                parent[0][parent[2]] = resolve_plain(e.value) if e.implicit[0] else e.value
+                value = e.value
+                # resolve_plain's own first test, inline: most values are plain words
+                if e.implicit[0] and (not value or value[0] in _SPECIAL_START):
+                    value = resolve_plain(value)
+                parent[0][parent[2]] = value
                 parent[2] = _NOKEY
             else:
-                parent[0].append(resolve_plain(e.value) if e.implicit[0] else e.value)
+                value = e.value
+                if e.implicit[0] and (not value or value[0] in _SPECIAL_START):
+                    value = resolve_plain(value)
+                parent[0].append(value)
             parent[4] += 1
             continue
         cls = type(e)
