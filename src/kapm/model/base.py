@@ -58,8 +58,11 @@ class KapmModel(BaseModel):
 
 
 def _install_fast_post_init(cls: type) -> None:
-    from pydantic._internal._model_construction import init_private_attributes
-    from pydantic_core import PydanticUndefined
+    try:  # pydantic internals: if a release moves them, keep pydantic's own (slower) path
+        from pydantic._internal._model_construction import init_private_attributes
+        from pydantic_core import PydanticUndefined
+    except ImportError:  # pragma: no cover - depends on the installed pydantic
+        return
 
     current = cls.__dict__.get("model_post_init")
     inner = getattr(current, "__wrapped__", current)  # pydantic wraps an inherited one
