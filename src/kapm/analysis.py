@@ -105,8 +105,6 @@ class Analysis:
     as_of: date
     files: int
 
-    def project_named(self, name: str) -> ProjectResult | None:
-        return next((p for p in self.projects if p.id == name), None)
 
 
 def load_config(path: Path | None, raw: bytes | None = None) -> Config:

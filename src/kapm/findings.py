@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
-SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
@@ -41,7 +40,3 @@ class Finding:
 
     def with_project(self, project: str | None) -> "Finding":
         return replace(self, project=project)
-
-    def sort_key(self) -> tuple:
-        loc = self.location
-        return (loc.file, loc.line, loc.column, self.code, self.message)

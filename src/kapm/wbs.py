@@ -34,9 +34,6 @@ class Wbs:
     unknown: list[Link]  # links naming no task (R001)
     duplicates: list[Node]  # second and later tasks with an id already used (R003)
 
-    def leaf_nodes(self) -> list[Node]:
-        return [n for n in self.nodes if not n.task.tasks]
-
     def cycles(self) -> list[tuple[list[str], "Link"]]:
         """Dependency cycles (computed once; P001 and the scheduler both ask)."""
         cached = self.__dict__.get("_cycles")

@@ -201,9 +201,6 @@ class Source:
         sf, local = self.file_of(tuple(path))
         return sf.locate(local, key)
 
-    def has(self, path: tuple) -> bool:
-        sf, local = self.file_of(tuple(path))
-        return tuple(local) in sf.positions()
 
 
 def merge(files: list[SourceFile]) -> tuple[dict, Source, list[Finding]]:

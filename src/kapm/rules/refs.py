@@ -202,8 +202,9 @@ def duplicate_id(ctx):
 def unknown_reference(ctx):
     """A reference to a risk, change, deliverable, comms item or issue that does not exist.
 
-    Checked in task ``deliverable``, log ``plan``, request ``change``, change
-    ``deliverables`` and quality check ``deliverable`` / ``follow_up``.
+    Checked in ``project.account``, task ``deliverable``, log ``plan``, request
+    ``change``, change ``deliverables`` and quality check ``deliverable`` / ``follow_up``.
+    An unknown account would silently drop the account's people and SLA.
 
     Bad:
         comms:
@@ -228,6 +229,11 @@ def unknown_reference(ctx):
         return None
 
     hits = []
+    named = p.project.account
+    if named and (ctx.account is None or ctx.account.account.id != named):
+        hits.append(Hit(f"unknown account '{named}': no account.yaml in the workspace has this id, so the "
+                        "account's people and SLA do not apply", p.project.path + ("account",),
+                        "use the id of an account.yaml in the workspace, or move the project into its folder"))
     for n in ctx.wbs.nodes:
         if n.task.deliverable:
             hits.append(check(n.task.path + ("deliverable",), n.task.deliverable, deliverables, "deliverable"))
