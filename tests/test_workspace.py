@@ -91,3 +91,13 @@ def test_parallel_reading_equals_serial(tmp_path, monkeypatch):
     assert [(s.display, s.data, s.text, s.findings) for s in serial] == \
            [(s.display, s.data, s.text, s.findings) for s in parallel]
     assert any(s.findings for s in parallel)
+
+
+def test_account_and_project_in_one_folder(project_dir):
+    """account.yaml beside project.yaml is the account, not a project file."""
+    root = project_dir({"account.yaml": "kapm: 1\naccount: {id: acme, name: ACME, owner: wang}\n"
+                                        "team: [{id: wang, name: 王芳}]\n",
+                        "project.yaml": PROJ % "p" + "  manager: wang\n"})
+    r = analyze([root], as_of=D)
+    assert ids(r) == ["p"] and r.projects[0].account.id == "acme"
+    assert [f for f in r.findings if f.severity == "error"] == []

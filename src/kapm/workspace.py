@@ -277,7 +277,8 @@ def _yaml_files(folder: Path) -> list[Path]:
     names = sorted(p for p in folder.iterdir()
                    if p.is_file() and p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
     first = [p for p in names if p.name in ("project.yaml", "project.yml")]
-    return first + [p for p in names if p not in first and p.name != CONFIG_NAME]
+    # kapm.yaml and account.yaml are read on their own even when they sit in a project folder
+    return first + [p for p in names if p not in first and p.name not in (CONFIG_NAME, "account.yaml")]
 
 
 def _walk(top: Path, ignored) -> tuple[list[Path], list[Path]]:
@@ -312,11 +313,7 @@ def discover(paths: list[Path]) -> Layout:
         if p.is_file():
             if p.name in ("project.yaml", "project.yml"):
                 projects.append(p.parent)
-            elif p.name == "account.yaml":
-                ps, acs = _walk(p.parent, ignored)
-                projects += ps
-                accounts += acs
-            elif p.name == CONFIG_NAME:
+            elif p.name in ("account.yaml", CONFIG_NAME):
                 ps, acs = _walk(p.parent, ignored)
                 projects += ps
                 accounts += acs
