@@ -258,7 +258,8 @@ def accounts_by_dir(accounts: list[AccountResult]) -> dict:
 def _attach_account(proj: ProjectResult, accounts: list[AccountResult], by_dir: dict | None = None) -> None:
     if by_dir is None:
         by_dir = accounts_by_dir(accounts)
-    for folder in proj.dir.resolve().parents:
+    here = proj.dir.resolve()
+    for folder in (here, *here.parents):  # the project's own folder may hold the account
         if folder in by_dir:
             proj.account = by_dir[folder]
             break

@@ -236,7 +236,7 @@ class ProjectHistory:
         parts = self.rel_dir.split("/") if self.rel_dir else []
         ancestors = ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]  # nearest first
         self._config_candidates = [_join(a, _CONFIG) for a in ancestors]
-        self._account_candidates = [_join(a, "account.yaml") for a in ancestors[1:]]
+        self._account_candidates = [_join(a, "account.yaml") for a in ancestors]
 
     # listing ---------------------------------------------------------------------------
     def commits(self, *, head: str = "HEAD", since: str | None = None) -> list[Commit]:

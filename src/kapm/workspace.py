@@ -328,7 +328,7 @@ def discover(paths: list[Path]) -> Layout:
     # project.account references, every account of the workspace
     _, all_accounts = _walk(root, ignored) if root.is_dir() else ([], [])
     for proj in projects:
-        for folder in proj.parents:
+        for folder in (proj, *proj.parents):
             if (folder / "account.yaml").is_file():
                 accounts.append(folder / "account.yaml")
                 break
