@@ -328,11 +328,11 @@ def discover(paths: list[Path]) -> Layout:
     # project.account references, every account of the workspace
     _, all_accounts = _walk(root, ignored) if root.is_dir() else ([], [])
     for proj in projects:
-        for folder in (proj, *proj.parents):
+        for folder in (proj, *proj.parents):  # the nearest account folder, up to the repository top
             if (folder / "account.yaml").is_file():
                 accounts.append(folder / "account.yaml")
                 break
-            if folder == root:
+            if (folder / ".git").exists():
                 break
     accounts += all_accounts
     seen_p, seen_a = [], []
