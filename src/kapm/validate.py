@@ -75,7 +75,6 @@ def error_to_finding(err: dict, doc, source, root_model) -> Finding:
     where = _context(doc, loc)
     # S002 messages read "task 'a', duration: '5x' is not a duration; ..."
     field = (where[4:] + ", " if where.startswith(" in ") else "") + _field_name(loc)
-    where_s002 = ""
     value = err.get("input")
     if kind == "extra_forbidden":
         from kapm.model import known_fields, model_at
@@ -93,13 +92,13 @@ def error_to_finding(err: dict, doc, source, root_model) -> Finding:
     if kind in ("value_error", "assertion_error", "kapm_value"):
         inner = ctx.get("error")
         message = str(inner) if inner is not None else err.get("msg", "invalid value")
-        return Finding("S002", ERROR, f"{field}: {message}{where_s002}", source.locate(loc), None)
+        return Finding("S002", ERROR, f"{field}: {message}", source.locate(loc), None)
     if kind == "literal_error":
         expected = ctx.get("expected", "")
-        return Finding("S002", ERROR, f"{field}: {_short(value)} is not allowed{where_s002}",
+        return Finding("S002", ERROR, f"{field}: {_short(value)} is not allowed",
                        source.locate(loc), f"use one of {expected}")
     if kind in _TYPE_WORDS:
-        return Finding("S002", ERROR, f"{field}: expected {_TYPE_WORDS[kind]}, got {_short(value)}{where_s002}",
+        return Finding("S002", ERROR, f"{field}: expected {_TYPE_WORDS[kind]}, got {_short(value)}",
                        source.locate(loc), None)
     bounds = {"greater_than_equal": "at least {ge}", "greater_than": "more than {gt}",
               "less_than_equal": "at most {le}", "less_than": "less than {lt}",
@@ -113,9 +112,9 @@ def error_to_finding(err: dict, doc, source, root_model) -> Finding:
             need = bounds[kind].format(**ctx)
         except (KeyError, IndexError):
             need = "a valid value"
-        return Finding("S002", ERROR, f"{field}: must be {need}, got {_short(value)}{where_s002}",
+        return Finding("S002", ERROR, f"{field}: must be {need}, got {_short(value)}",
                        source.locate(loc), None)
-    return Finding("S002", ERROR, f"{field}: invalid value {_short(value)}{where_s002}", source.locate(loc),
+    return Finding("S002", ERROR, f"{field}: invalid value {_short(value)}", source.locate(loc),
                    None)
 
 
