@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kapm.findings import ERROR, SEVERITY_RANK, WARNING, Finding, Location
+from kapm.suppress import IGNORE_COMMENT
 from kapm.workspace import Layout, Source, SourceFile, discover, merge, read_source, read_sources
 from kapm.yamlload import DEFAULT_MAX_BYTES as DEFAULT_MAX
 
@@ -332,7 +333,8 @@ def _apply_config(findings, cfg: Config, projects, accounts, select, ignore) -> 
         lines = (sf.text or "").split("\n")
         for line, codes in table.items():
             if codes is None:
-                col = lines[line - 1].find("#") + 1 if line <= len(lines) else 1
+                m = IGNORE_COMMENT.search(lines[line - 1]) if line <= len(lines) else None
+                col = m.start() + 1 if m else 1
                 out.append(Finding("S006", WARNING, "'# kapm: ignore' names no rule code, so it silences nothing",
                                    Location(sf_display, line, max(col, 1)),
                                    "write the codes to silence: # kapm: ignore[K003]", owner.get(sf_display)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-_IGNORE = re.compile(r"#\s*kapm:\s*ignore\b(?:\[([^\]]*)\])?")
+IGNORE_COMMENT = re.compile(r"#\s*kapm:\s*ignore\b(?:\[([^\]]*)\])?")
 
 
 def scan_ignores(text: str) -> dict[int, frozenset[str] | None]:
@@ -17,7 +17,7 @@ def scan_ignores(text: str) -> dict[int, frozenset[str] | None]:
     for lineno, line in enumerate(text.split("\n"), start=1):
         if "kapm:" not in line or "#" not in line:
             continue
-        m = _IGNORE.search(line)
+        m = IGNORE_COMMENT.search(line)
         if not m:
             continue
         if m.group(1) is None:
