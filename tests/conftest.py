@@ -33,3 +33,18 @@ def project_dir(tmp_path, monkeypatch):
 def _no_color(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _cli_crashes_fail_tests(monkeypatch):
+    """CliRunner turns an uncaught exception into exit code 1 — the same code as
+    "findings"; re-raise instead, so a crash can never pass for an expected exit 1."""
+    from typer.testing import CliRunner
+
+    original = CliRunner.invoke
+
+    def invoke(self, *args, **kwargs):
+        kwargs.setdefault("catch_exceptions", False)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CliRunner, "invoke", invoke)

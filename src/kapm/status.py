@@ -248,7 +248,10 @@ def _earned_value(result, as_of: date) -> Evm | None:
     if plan is None:
         return None
     budgets = task_budgets(result)
-    idx = plan.calendar.index(as_of)
+    try:
+        idx = plan.calendar.index(as_of)
+    except ValueError:  # a status date the calendar cannot reach (centuries away, or past its last workday)
+        return None
     ac_by_task: dict[str, float] = {}
     total_ac = 0.0
     for c in result.model.costs:

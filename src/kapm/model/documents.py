@@ -22,6 +22,7 @@ from .syntax import (
     Assignees,
     ClockDuration,
     Count,
+    DayCount,
     Currency,
     Date,
     DateOrRange,
@@ -729,11 +730,11 @@ MAP_SECTIONS: tuple[str, ...] = tuple(
 class RuleSettings(KapmModel):
     """Thresholds of the rules (SPEC §5). A rule that needs a new setting adds it here."""
 
-    risk_review_days: Count = 30
+    risk_review_days: DayCount = 30
     high_risk_score: Count = 10
-    change_decision_days: Count = 10
-    feedback_days: Count = 90
-    comms_grace_days: Count = 2
+    change_decision_days: DayCount = 10
+    feedback_days: DayCount = 90
+    comms_grace_days: DayCount = 2
     critical_float: int = 0
 
 
@@ -754,14 +755,14 @@ class HealthThresholds(KapmModel):
 
     spi_green: PositiveNumber = 0.95
     spi_amber: PositiveNumber = 0.85
-    slip_amber_days: Count = 5
+    slip_amber_days: DayCount = 5
     cpi_green: PositiveNumber = 0.95
     cpi_amber: PositiveNumber = 0.85
     eac_amber_ratio: PositiveNumber = 1.05
     risk_red_score: Count = 15
     risk_amber_score: Count = 10
     csat_red: Count = 2
-    client_window_days: Count = 30
+    client_window_days: DayCount = 30
 
 
 class Limits(KapmModel):

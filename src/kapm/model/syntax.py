@@ -51,6 +51,7 @@ __all__ = [
     "Score",
     "Nps",
     "Count",
+    "DayCount",
     "PositiveNumber",
     "Quantity",
     "Assignees",
@@ -668,6 +669,9 @@ Nps = Annotated[int, *_wrap(_int_ranged(0, 10, "a recommendation score")),
                                 "description": "net promoter score answer, 0-10"})]
 Count = Annotated[int, *_wrap(_int_ranged(0, None, "a count")),
                   WithJsonSchema({"type": "integer", "minimum": 0})]
+# Thresholds in days (settings): bounded, so date arithmetic with them cannot overflow.
+DayCount = Annotated[int, *_wrap(_int_ranged(0, 3660, "a number of days")),
+                     WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 3660})]
 PositiveNumber = Annotated[float, *_wrap(_positive), _num_schema("a number above 0",
                                                                 exclusiveMinimum=0)]
 Quantity = Annotated[float | str, *_wrap(_quantity),

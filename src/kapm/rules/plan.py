@@ -480,7 +480,7 @@ def assignee_on_leave(ctx):
         for who in ts.task.assignees:
             if who not in leave_idx:
                 days = expand_days(getattr(people.get(who), "leaves", None) or [])
-                leave_idx[who] = sorted(cal.index(d) for d in days if cal.is_working(d))
+                leave_idx[who] = sorted(_working_indexes(cal, days))
             idx = leave_idx[who]
             lo = bisect_left(idx, ts.resume)
             hi = bisect_left(idx, ts.ef)
@@ -501,3 +501,14 @@ def assignee_on_leave(ctx):
                       f"{_span(cal.date(ts.resume), ts.finish)}; the task will run late unless someone steps in",
                       ts.task.path + ("assignees", who),
                       "assign a stand-in for those days, or move the task (not_before / dependency)", key=True)
+
+
+def _working_indexes(cal, days):
+    """Indexes of the working days among ``days``; days the calendar cannot reach (centuries
+    away from the project) cannot overlap a task and are skipped."""
+    for d in days:
+        try:
+            if cal.is_working(d):
+                yield cal.index(d)
+        except ValueError:
+            continue
