@@ -488,3 +488,42 @@ def test_files_at_many_matches_ls_tree(scripted):
             h = ProjectHistory(r, repo / folder)
             commits = [c.id for c in h.commits()] + ids[:1]
             assert h.files_at_many(commits) == [h.files_at(c) for c in commits]
+
+
+def test_account_in_project_folder_and_finite_calendar_through_history(tmp_path, monkeypatch):
+    """The project folder holds account.yaml (the account, not a project file) and a
+    calendar of listed workdays only; older versions finish before its first workday.
+    diff, trend and --baseline read the history like check reads the working tree."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from kapm.cli import build_app
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    account = "kapm: 1\naccount: {id: acme, name: ACME, owner: li}\nteam: [{id: li, name: 李伟}]\n"
+    head = ("kapm: 1\nproject: {id: p, name: P, start: 2026-09-01, manager: li}\n"
+            "calendar: {workweek: [], workdays: [%s]}\n"
+            "tasks:\n  - {id: a, name: A, duration: %s, owner: li}\n  - {id: m, name: M, milestone: true, "
+            "depends: [a], owner: li}\n")
+    commit(repo, "2026-09-01", "plan", {"p/account.yaml": account,
+                                        "p/project.yaml": head % ("2026-09-01..2026-09-30", "5d")})
+    commit(repo, "2026-09-08", "later calendar", {"p/project.yaml": head % ("2026-10-01..2026-12-31", "8d")})
+    monkeypatch.chdir(repo)
+    run = CliRunner().invoke
+    app = build_app()
+    check = run(app, ["check", "p", "--as-of", "2026-09-01", "--format", "json"])
+    assert not [f for f in json.loads(check.stdout)["findings"] if f["severity"] == "error"]
+    diff = run(app, ["diff", "HEAD~1", "HEAD", "p", "--format", "json", "--as-of", "2026-09-01"])
+    assert diff.exit_code == 0, diff.output
+    assert json.loads(diff.stdout)["tasks"]["changed"]
+    trend = run(app, ["trend", "p", "--format", "json"])
+    assert trend.exit_code == 0, trend.output
+    assert len(json.loads(trend.stdout)["points"]) == 2 and not json.loads(trend.stdout)["skipped"]
+    plan = run(app, ["plan", "p", "--baseline", "HEAD~1", "--format", "json", "--as-of", "2026-09-01"])
+    assert plan.exit_code == 0, plan.output
+    tasks = {t["id"]: t for t in json.loads(plan.stdout)["tasks"]}
+    assert tasks["a"]["baseline_finish"] == "2026-09-05"  # every listed day works, weekends too
+    assert isinstance(tasks["a"]["finish_variance"], int) and tasks["a"]["finish_variance"] > 0

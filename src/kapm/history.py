@@ -347,13 +347,12 @@ class ProjectHistory:
 
     def _select(self, by_path: dict[str, str]) -> _Files | None:
         prefix = self.rel_dir + "/" if self.rel_dir else ""
-        names = sorted(rel[len(prefix):] for rel in by_path
-                       if rel.startswith(prefix) and "/" not in rel[len(prefix):]
-                       and rel.endswith((".yaml", ".yml")) and not rel[len(prefix):].startswith("."))
-        first = [n for n in names if n in ("project.yaml", "project.yml")]
-        if not first:
+        from kapm.workspace import project_file_order
+
+        order = project_file_order(rel[len(prefix):] for rel in by_path
+                                   if rel.startswith(prefix) and "/" not in rel[len(prefix):])
+        if not order or order[0] not in ("project.yaml", "project.yml"):
             return None
-        order = first + [n for n in names if n not in first and n != _CONFIG]
         project = tuple((_join(self.rel_dir, n), by_path[_join(self.rel_dir, n)]) for n in order)
         config = next(((c, by_path[c]) for c in self._config_candidates if c in by_path), None)
         account = next(((a, by_path[a]) for a in self._account_candidates if a in by_path), None)
@@ -520,35 +519,36 @@ def load_baseline(result, rev: str | None = None) -> Baseline | None:
     return memo[rev]
 
 
-def workday_delta(calendar, later: date, earlier: date) -> int:
-    """``later - earlier`` in working days (positive = ``later`` is later)."""
-    return calendar.last_index(later) - calendar.last_index(earlier)
+def workday_delta(calendar, later: date, earlier: date) -> int | None:
+    """``later - earlier`` in working days (positive = ``later`` is later); None when the
+    calendar cannot place a date (centuries away from the project)."""
+    try:
+        return _last(calendar, later) - _last(calendar, earlier)
+    except ValueError:
+        return None
 
 
-def apply_baseline(schedule, baseline_schedule, calendar=None) -> None:
+def _last(calendar, day: date) -> int:
+    """Index of the last working day on or before ``day``; before the first working day of
+    a calendar with a finite list of workdays, the position just before it."""
+    try:
+        return calendar.last_index(day)
+    except ValueError:
+        return calendar.index(day) - 1
+
+
+def apply_baseline(schedule, baseline_schedule) -> None:
     """Fill ``baseline_start``, ``baseline_finish`` and ``finish_variance`` (working days,
     positive = late) of every task of ``schedule`` that exists in ``baseline_schedule``.
 
-    Tasks added since the baseline keep ``None``.  ``calendar`` defaults to the
-    schedule's own working-day calendar."""
-    import dataclasses
-
-    cal = calendar if calendar is not None else getattr(schedule, "calendar", None)
+    Tasks added since the baseline keep ``None``; variances count working days of the
+    schedule's own calendar."""
+    cal = schedule.calendar
     base = {t.id: t for t in baseline_schedule.tasks}
-    for i, task in enumerate(schedule.tasks):
+    for task in schedule.tasks:
         b = base.get(task.id)
         if b is None:
             continue
-        variance = None
-        if task.finish is not None and b.finish is not None and cal is not None:
-            variance = workday_delta(cal, task.finish, b.finish)
-        values = {"baseline_start": b.start, "baseline_finish": b.finish, "finish_variance": variance}
-        try:
-            for name, value in values.items():
-                setattr(task, name, value)
-        except dataclasses.FrozenInstanceError:
-            schedule.tasks[i] = dataclasses.replace(task, **values)
-    by_id = getattr(schedule, "by_id", None)
-    if isinstance(by_id, dict):
-        for task in schedule.tasks:
-            by_id[task.id] = task
+        task.baseline_start = b.start
+        task.baseline_finish = b.finish
+        task.finish_variance = workday_delta(cal, task.finish, b.finish)

@@ -270,6 +270,11 @@ def to_json(trend: Trend, color: bool = False) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
+def _signed(days: int | None) -> str:
+    """A move in working days; n/a when the calendar could not place a date."""
+    return "n/a" if days is None else f"{days:+d}"
+
+
 def sparkline(values: list[date | None]) -> str:
     known = [v.toordinal() for v in values if v is not None]
     if not known:
@@ -300,7 +305,7 @@ def _summary(trend: Trend) -> list[tuple[str | None, str, str, str, str, str]]:
             continue
         first, last = known[0], known[-1]
         moved = [x for x in trend.moves if x["milestone"] == m]
-        total = sum(x["delta_days"] for x in moved)
+        total = sum(x["delta_days"] or 0 for x in moved)
         rows.append((m, label, first.isoformat(), last.isoformat(), f"{total:+d}", sparkline(vals)))
     return rows
 
@@ -342,7 +347,7 @@ def _headline(trend: Trend) -> str:
         return f"{trend.project}: no commit with a valid plan" + (
             f" ({len(trend.skipped)} skipped)" if trend.skipped else "")
     first, last = trend.points[0].finish, trend.points[-1].finish
-    total = sum(x["delta_days"] for x in trend.moves if x["milestone"] is None)
+    total = sum(x["delta_days"] or 0 for x in trend.moves if x["milestone"] is None)
     moved = len({x["milestone"] for x in trend.moves if x["milestone"] is not None})
     text = (f"{trend.project}: finish {first.isoformat()} → {last.isoformat()} ({total:+d} working days) "
             f"over {len(trend.points)} commit{'s' if len(trend.points) != 1 else ''}; "
@@ -383,7 +388,7 @@ def to_text(trend: Trend, color: bool = False, *, quiet: bool = False) -> str:
         for x in trend.moves:
             what = x["milestone"] or "finish"
             lines.append(f"  {x['date']}  {x['commit'][:10]}  {what}: {x['from']} → {x['to']} "
-                         f"({x['delta_days']:+d})  {x['message']}")
+                         f"({_signed(x['delta_days'])})  {x['message']}")
     if trend.skipped:
         lines += ["", bold("Skipped commits")]
         lines += [f"  {s['commit'][:10]}  {s['reason']}" for s in trend.skipped]
@@ -421,7 +426,7 @@ def to_md(trend: Trend, color: bool = False) -> str:
         out += ["<details><summary>Moves</summary>", "", "| date | commit | milestone | from | to | change | message |",
                 "|---|---|---|---|---|---|---|"]
         out += [f"| {x['date']} | `{x['commit'][:10]}` | {md_escape(x['milestone'] or 'finish')} | {x['from']} | "
-                f"{x['to']} | {x['delta_days']:+d} | {md_escape(x['message'])} |" for x in trend.moves]
+                f"{x['to']} | {_signed(x['delta_days'])} | {md_escape(x['message'])} |" for x in trend.moves]
         out += ["", "</details>", ""]
     if trend.skipped:
         out += ["<details><summary>Skipped commits</summary>", ""]

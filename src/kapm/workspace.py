@@ -273,12 +273,18 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def project_file_order(names) -> list[str]:
+    """The file names of a project folder that make the project, in merge order:
+    project.yaml first, then the other ``*.yaml``/``*.yml`` by name.  Hidden files are
+    skipped; kapm.yaml and account.yaml are read on their own even when they sit here.
+    Shared by the working tree and the git history."""
+    names = sorted(n for n in names if n.endswith((".yaml", ".yml")) and not n.startswith("."))
+    first = [n for n in names if n in ("project.yaml", "project.yml")]
+    return first + [n for n in names if n not in first and n not in (CONFIG_NAME, "account.yaml")]
+
+
 def _yaml_files(folder: Path) -> list[Path]:
-    names = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
-    first = [p for p in names if p.name in ("project.yaml", "project.yml")]
-    # kapm.yaml and account.yaml are read on their own even when they sit in a project folder
-    return first + [p for p in names if p not in first and p.name not in (CONFIG_NAME, "account.yaml")]
+    return [folder / n for n in project_file_order(p.name for p in folder.iterdir() if p.is_file())]
 
 
 def _walk(top: Path, ignored) -> tuple[list[Path], list[Path]]:

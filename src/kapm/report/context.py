@@ -298,10 +298,9 @@ def _slip(calendar, finish: date | None, deadline: date | None) -> int | None:
     """Working days from ``deadline`` to ``finish`` (positive = late, negative = ahead)."""
     if finish is None or deadline is None or calendar is None:
         return None
-    try:
-        return calendar.last_index(finish) - calendar.last_index(deadline)
-    except ValueError:
-        return None
+    from kapm.history import workday_delta
+
+    return workday_delta(calendar, finish, deadline)
 
 
 def _health(health) -> dict:
