@@ -527,3 +527,21 @@ def test_account_in_project_folder_and_finite_calendar_through_history(tmp_path,
     tasks = {t["id"]: t for t in json.loads(plan.stdout)["tasks"]}
     assert tasks["a"]["baseline_finish"] == "2026-09-05"  # every listed day works, weekends too
     assert isinstance(tasks["a"]["finish_variance"], int) and tasks["a"]["finish_variance"] > 0
+
+
+def test_check_baseline_where_the_project_does_not_exist_is_a_usage_error(tmp_path, monkeypatch):
+    """An explicit --baseline the project cannot be read at exits 2, like plan and report."""
+    from typer.testing import CliRunner
+
+    from kapm.cli import build_app
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    commit(repo, "2026-09-01", "readme only", {"README.md": "x\n"})
+    commit(repo, "2026-09-02", "plan", {"p/project.yaml": "kapm: 1\nproject: {id: p, name: P, start: 2026-09-01}\n"})
+    monkeypatch.chdir(repo)
+    r = CliRunner().invoke(build_app(), ["check", "p", "--baseline", "HEAD~1", "--ignore", "X003"])
+    assert r.exit_code == 2 and "baseline" in r.stderr
+    ok = CliRunner().invoke(build_app(), ["check", "p", "--baseline", "HEAD", "--as-of", "2026-09-01"])
+    assert ok.exit_code == 0, ok.output

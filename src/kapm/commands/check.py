@@ -31,10 +31,10 @@ def register(app: typer.Typer) -> None:
 
         common.check_format(format, FORMATS)
         day = common.parse_as_of(as_of)
-        if baseline is not None:
-            _verify_baseline(baseline, list(paths or []))
         analysis = common.analyze_or_exit(list(paths or []), day, select=common.split_codes(select),
                                           ignore=common.split_codes(ignore), baseline=baseline)
+        if baseline is not None:
+            _require_baseline(analysis, baseline)
         from kapm.rules import all_rules
 
         report = Report(findings=analysis.findings, as_of=day.isoformat(), projects=len(analysis.projects),
@@ -49,13 +49,15 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
-def _verify_baseline(rev: str, paths: list[Path]) -> None:
-    """--baseline must name a commit of the repository holding the first PATH (exit 2)."""
-    from kapm.gitlayer import GitError, Repo
+def _require_baseline(analysis, rev: str) -> None:
+    """An explicit --baseline must be readable for every project: an unknown or unsafe
+    revision, no repository, or a project missing or invalid at REV is exit 2, as for plan
+    and report.  (A project.baseline that cannot be read is finding X003 instead.)"""
+    from kapm.gitlayer import GitError
+    from kapm.history import load_baseline
 
-    where = paths[0] if paths else Path(".")
-    try:
-        with Repo.open(where if where.exists() else Path("."), purpose="read the baseline") as repo:
-            repo.verify(rev, what="baseline revision")
-    except GitError as exc:
-        raise common.fail_usage(str(exc)) from None
+    for proj in analysis.projects:
+        try:
+            load_baseline(proj, rev)
+        except GitError as exc:
+            raise common.fail_usage(str(exc)) from None
