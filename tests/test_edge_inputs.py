@@ -37,3 +37,32 @@ def test_extreme_input_never_crashes(name, command, tmp_path, monkeypatch):
     assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
     assert r.exit_code in (0, 1, 2), r.output
     assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("body,needle", [
+    (b"{{ 1|date }}\n", "the date filter needs a date"),
+    (b"\xff\xfe{{ x }}\n", "not UTF-8"),
+])
+def test_broken_user_templates_are_exit_1(body, needle, tmp_path):
+    from pathlib import Path
+
+    acme = Path(__file__).resolve().parent.parent / "examples/acme-erp/accounts/acme/erp-rollout"
+    template = tmp_path / "mine.md.j2"
+    template.write_bytes(body)
+    r = CliRunner().invoke(build_app(), ["report", str(acme), "--as-of", "2026-11-20", "--template", str(template)])
+    assert r.exit_code == 1 and needle in r.stderr
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_status_dates_far_out_are_usage_errors(as_of, tmp_path, monkeypatch):
+    write_files(tmp_path, CASES["leave centuries away"])
+    monkeypatch.chdir(tmp_path)
+    for command in ("check", "portfolio"):
+        r = CliRunner().invoke(build_app(), [command, ".", "--as-of", as_of])
+        assert r.exit_code == 2 and "between 1900 and 2199" in r.stderr
+
+
+def test_init_into_a_file_path_is_a_usage_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    r = CliRunner().invoke(build_app(), ["init", str(tmp_path / "file" / "ws")])
+    assert r.exit_code == 2 and "cannot write" in r.stderr

@@ -28,9 +28,12 @@ def parse_as_of(value: Optional[str]) -> date:
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise fail_usage(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
+    if not 1900 <= day.year <= 2199:  # date arithmetic near year 1 or 9999 overflows
+        raise fail_usage(f"--as-of {value}: choose a status date between 1900 and 2199")
+    return day
 
 
 def use_color(no_color: bool, stream=None) -> bool:
@@ -64,7 +67,7 @@ def emit(text: str, output: Optional[Path]) -> None:
     from kapm.atomic import write_atomic
 
     try:
-        write_atomic(output, text.encode("utf-8"))
+        write_atomic(output, text.encode("utf-8", "surrogateescape"))  # file names that are not UTF-8
     except OSError as exc:
         raise fail_usage(f"cannot write {output}: {exc.strerror or exc}") from None
 

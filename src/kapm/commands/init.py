@@ -153,6 +153,9 @@ def register(app: typer.Typer) -> None:
         files[SCHEMA_FILE] = json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         for name, text in files.items():
             path = directory / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, text.encode("utf-8"))
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, text.encode("utf-8"))
+            except OSError as exc:
+                raise common.fail_usage(f"cannot write {path}: {exc.strerror or exc}") from None
         print(f"created {len(files)} files in {directory}; next: kapm check {directory}")

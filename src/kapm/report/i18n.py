@@ -114,6 +114,8 @@ class Formats:
             return self.na
         if isinstance(value, str):
             value = date.fromisoformat(value)
+        if not isinstance(value, date):
+            raise TypeError(f"the date filter needs a date, got {value!r}")
         if style == "short":  # a compact "Nov 20" / "11月20日" for dense tables and charts
             return format_skeleton("MMMd", value, locale=self.locale)
         if style == "month":

@@ -265,7 +265,13 @@ def render(context: dict, template: str, fmt: str, workspace_root: Path | None,
     except TemplateError as exc:
         file, line = _where(exc, files, name)
         raise TemplateProblem(f"template error: {exc.message or type(exc).__name__}", file, line) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
+    except UnicodeDecodeError as exc:  # a user template file that is not UTF-8
+        raise TemplateProblem(f"template file is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+                              f"{exc.start})", name, None) from None
+    except MemoryError:  # a user template that builds a huge string (replace, ~ in a loop)
+        raise TemplateProblem("the template needs more memory than a report may use", name, None) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError,
+            AssertionError) as exc:
         # a template that calls a filter wrongly, divides by zero, indexes past the end
         file, line = _where(exc, files, name)
         if file is None:
