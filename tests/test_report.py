@@ -419,3 +419,31 @@ def test_steering_report_charts_the_milestone_trend(tmp_path, monkeypatch):
     part = html.stdout.split("Milestone trend", 1)[1]
     assert "<svg" in part.split("Resource over-allocation", 1)[0]
     assert "SIT takes longer | vendor delay" in part
+
+
+def test_action_done_after_the_status_date_is_overdue_everywhere(tmp_path, monkeypatch):
+    """An action due before the status date and done after it was overdue at the status
+    date: the status report, rule C002 and the portfolio say the same."""
+    import json
+
+    files = {
+        "project.yaml": "kapm: 1\nproject: {id: p, name: P, start: 2026-09-01, manager: pm}\n"
+                        "team: [{id: pm, name: PM}]\ntasks:\n  - {id: a, name: A, duration: 5d, owner: pm}\n"
+                        "log:\n  - date: 2026-11-02\n    kind: meeting\n    summary: Weekly\n    actions:\n"
+                        "      - {id: A1, what: Send the plan, owner: pm, due: 2026-11-09, done: 2026-12-01}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    check = run("check", ".", "--as-of", "2026-11-20", "--select", "C002", "--format", "json")
+    assert [f["code"] for f in json.loads(check.stdout)["findings"]] == ["C002"]
+    folio = run("portfolio", ".", "--as-of", "2026-11-20", "--format", "json")
+    assert json.loads(folio.stdout)["accounts"][0]["projects"][0]["overdue_actions"] == 1
+    from kapm.analysis import analyze
+    from kapm.report.context import build_context
+
+    from datetime import date
+
+    day = date(2026, 11, 20)
+    ctx = build_context(analyze([tmp_path], as_of=day).projects[0], day, "en")
+    assert [a["id"] for a in ctx["actions"]["overdue"]] == ["A1"]

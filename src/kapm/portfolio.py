@@ -109,8 +109,7 @@ def project_row(result, as_of: date, errors: int, gettext=None) -> dict:
     since = as_of - timedelta(days=SLA_WINDOW_DAYS)
     breaches = sum(1 for b in sla.request_breaches(result, as_of) if since < b.breached_at.date() <= as_of)
     surveys = sorted((f for f in p.feedback if f.csat is not None and f.date <= as_of), key=lambda f: f.date)
-    overdue = sum(1 for e in p.log for a in e.actions
-                  if a.due is not None and a.due < as_of and (a.done is None or a.done > as_of))
+    overdue = sum(1 for e in p.log for a in e.actions if a.is_overdue(as_of))
     return {
         "id": p.project.id, "name": p.project.name, "status": p.project.status,
         "health": {"overall": h.overall, "schedule": h.schedule, "cost": h.cost, "risk": h.risk,

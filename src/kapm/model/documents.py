@@ -12,11 +12,14 @@ everything else are rules over the validated document.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Iterator, Literal
 
 from pydantic import Field, model_validator
 
 from .base import KapmModel
+
+if TYPE_CHECKING:  # annotations of helper methods only (fields named `date` exist)
+    from datetime import date
 from .syntax import (
     DEPENDENCY_TYPES,
     Assignees,
@@ -521,6 +524,14 @@ class ActionItem(KapmModel):
     owner: Id | None = None
     due: Date | None = None
     done: Date | None = None
+
+    def is_open(self, as_of: date) -> bool:
+        """Not done as of the status date (done later counts as still open then)."""
+        return self.done is None or self.done > as_of
+
+    def is_overdue(self, as_of: date) -> bool:
+        """Due before the status date and still open: rule C002, the portfolio and reports agree."""
+        return self.due is not None and self.due < as_of and self.is_open(as_of)
 
 
 class LogEntry(KapmModel):

@@ -452,10 +452,9 @@ def _actions(p, people: _People, as_of: date) -> dict:
         for a in e.actions:
             rows.append({"id": a.id, "what": a.what, "owner": people.name(a.owner), "owner_id": a.owner,
                          "client": people.is_client(a.owner), "due": a.due, "done": a.done,
-                         "overdue": a.done is None and a.due is not None and a.due < as_of,
+                         "overdue": a.is_overdue(as_of), "open": a.is_open(as_of),
                          "raised": e.date, "source": e.summary})
-    open_ = sorted((r for r in rows if r["done"] is None or r["done"] > as_of),
-                   key=lambda r: (r["due"] or date.max, r["id"]))
+    open_ = sorted((r for r in rows if r["open"]), key=lambda r: (r["due"] or date.max, r["id"]))
     return {"all": rows, "open": open_, "overdue": [r for r in open_ if r["overdue"]]}
 
 

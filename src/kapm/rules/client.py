@@ -74,7 +74,7 @@ def action_overdue(ctx):
     as_of = ctx.as_of
     for e in ctx.project.log:
         for a in e.actions:
-            if a.due is None or a.due >= as_of or (a.done is not None and a.done <= as_of):
+            if not a.is_overdue(as_of):
                 continue
             who = f" (owner {a.owner})" if a.owner else ""
             yield Hit(f"action '{a.id}'{who} was due {a.due} and is still open {(as_of - a.due).days} days later; "
