@@ -47,7 +47,6 @@ SORTS = ("account", "health", "slip", "spi", "cpi", "name")
 PARALLEL_MIN = 8  # fewer projects: serial (a pool costs ~50 ms to start)
 MAX_JOBS = 8
 JOBS_ENV = "KAPM_PORTFOLIO_JOBS"
-SLA_WINDOW_DAYS = 30
 _HEALTH_RANK = {None: 3, "red": 2, "amber": 1, "green": 0}  # None: the project has errors
 
 # State shared with worker processes (set before the pool forks; read-only afterwards).
@@ -106,7 +105,7 @@ def project_row(result, as_of: date, errors: int, gettext=None) -> dict:
     fc = result.schedule(status=True, as_of=as_of)
     settings = result.config.settings if result.config is not None else {}
     high = int(settings.get("high_risk_score", 10))
-    since = as_of - timedelta(days=SLA_WINDOW_DAYS)
+    since = as_of - timedelta(days=sla.client_window_days(result))
     breaches = sum(1 for b in sla.request_breaches(result, as_of) if since < b.breached_at.date() <= as_of)
     surveys = sorted((f for f in p.feedback if f.csat is not None and f.date <= as_of), key=lambda f: f.date)
     overdue = sum(1 for e in p.log for a in e.actions if a.is_overdue(as_of))

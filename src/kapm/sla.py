@@ -42,7 +42,6 @@ __all__ = ["Breach", "Lapse", "effective_sla", "request_breaches", "lapsed_comms
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14}
 _CADENCE_MONTHS = {"monthly": 1, "quarterly": 3}
 _MILESTONE_WINDOW = 7  # calendar days after a milestone for its review (and before it, for early ones)
-_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,21 @@ def _minutes(start: datetime, end: datetime) -> int:
 
 def request_breaches(result, as_of: date) -> list:
     """Every SLA breach of the project's requests as of the end of ``as_of``, in request order
-    (for each request: respond before resolve)."""
+    (for each request: respond before resolve).  Computed once per project and status date:
+    rules C003/C004, health, reports and the portfolio share it."""
+    cache = result.__dict__.setdefault("_sla_breaches", {})
+    if as_of not in cache:
+        cache[as_of] = _request_breaches(result, as_of)
+    return cache[as_of]
+
+
+def client_window_days(result) -> int:
+    """The window of "recent" SLA breaches (health ``client_window_days``, 30 by default)."""
+    model = result.config.model if result.config is not None else None
+    return model.health.client_window_days if model is not None else 30
+
+
+def _request_breaches(result, as_of: date) -> list:
     sla = effective_sla(result)
     if sla is None:
         return []
@@ -154,29 +167,14 @@ class _MonFri:
 
 
 def work_calendar(result):
-    """The project's working-day calendar (cached on the result); Mon–Fri when it cannot be
-    built (unknown country, empty workweek: those are reported by other stages)."""
-    cache = result.__dict__
-    if "_sla_calendar" in cache:
-        return cache["_sla_calendar"]
-    from kapm.model import expand_days
-    from kapm.workdays import WorkCalendar
+    """The project's working-day calendar (the scheduler's, shared); Mon–Fri when it cannot
+    be built (unknown country, empty workweek: those are reported by other stages)."""
+    from kapm.schedule import work_calendar as project_calendar
 
-    cal_model = result.model.calendar
-    if cal_model is None and result.config is not None:
-        cal_model = result.config.section("calendar")
-    cal = _MonFri()
     try:
-        if cal_model is not None:
-            cal = WorkCalendar(result.model.project.start,
-                               workweek=[_WEEKDAYS[d] for d in cal_model.workweek],
-                               country=cal_model.country,
-                               holidays=expand_days(cal_model.holidays),
-                               workdays=expand_days(cal_model.workdays))
+        return project_calendar(result)
     except ValueError:
-        cal = _MonFri()
-    cache["_sla_calendar"] = cal
-    return cal
+        return _MonFri()
 
 
 def add_working_days(cal, day: date, n: int) -> date:
@@ -198,6 +196,11 @@ def working_days_between(cal, first: date, last: date) -> int:
     """Working days after ``first`` up to and including ``last`` (0 when last <= first)."""
     if last <= first:
         return 0
+    if hasattr(cal, "count"):  # a WorkCalendar: table lookup, no day-by-day walk
+        try:
+            return cal.count(first + timedelta(days=1), last)
+        except ValueError:
+            pass
     span = (last - first).days
     if span > 20000:  # absurd inputs (validation bounds dates anyway): approximate
         return span * 5 // 7
@@ -227,8 +230,18 @@ def _cadence_end(cadence: str, since: date) -> date:
 def lapsed_comms(result, as_of: date, grace_days: int | None = None) -> list:
     """Communication-plan items whose next log entry is overdue at ``as_of``, in plan order.
 
-    ``grace_days`` defaults to the ``comms_grace_days`` setting of the workspace (2).
+    ``grace_days`` defaults to the ``comms_grace_days`` setting of the workspace (2); with
+    the default the result is computed once per project and status date.
     """
+    if grace_days is not None:
+        return _lapsed_comms(result, as_of, grace_days)
+    cache = result.__dict__.setdefault("_sla_lapses", {})
+    if as_of not in cache:
+        cache[as_of] = _lapsed_comms(result, as_of, None)
+    return cache[as_of]
+
+
+def _lapsed_comms(result, as_of: date, grace_days: int | None) -> list:
     p = result.model
     if p.project.status in ("closed", "cancelled"):
         return []

@@ -26,7 +26,6 @@ GANTT_MAX_ROWS = 400
 TOP_RISKS = 5
 PERIOD_DEFAULT_DAYS = 7
 _PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3, None: 4}
-_CLIENT_WINDOW_DAYS = 30
 
 
 def _add_months(d: date, months: int) -> date:
@@ -468,7 +467,7 @@ def _decisions(ctx: dict, people: _People) -> list[dict]:
 
 
 def _sla(result, as_of: date) -> dict:
-    from kapm.sla import effective_sla, format_minutes, request_breaches
+    from kapm.sla import client_window_days, effective_sla, format_minutes, request_breaches
 
     p = result.model
     sla = effective_sla(result)
@@ -501,7 +500,7 @@ def _sla(result, as_of: date) -> dict:
             row[kind + "_status"] = outcome
         row["open"] = row["resolved"] is None
         rows.append(row)
-    window = as_of - timedelta(days=_CLIENT_WINDOW_DAYS)
+    window = as_of - timedelta(days=client_window_days(result))
     recent = sorted({b.request_id for b in breaches if b.breached_at.date() > window})
 
     def rate(kind):
