@@ -109,3 +109,30 @@ def exit_on_errors(analysis, proj, day, no_color: bool, purpose: str) -> None:
     sys.stderr.write(FORMATS["text"](report))
     sys.stderr.write(f"kapm: project '{proj.id}' has errors; fix them to {purpose} (kapm check)\n")
     raise typer.Exit(1)
+
+
+def apply_baseline(project, day, rev, schedule=None) -> dict | None:
+    """Baseline dates and finish variances on ``schedule`` (default: the forecast), from the plan at REV
+    (``--baseline``, else ``project.baseline``); returns ``{"rev", "commit"}`` or None.
+    An unreadable ``--baseline`` is a usage error (exit 2); an unreadable
+    ``project.baseline`` only a note."""
+    from kapm.gitlayer import GitError
+    from kapm.history import apply_baseline as apply, baseline_rev, load_baseline
+
+    wanted = baseline_rev(project, rev)
+    if not wanted:
+        return None
+    if schedule is None:
+        schedule = project.schedule(status=True, as_of=day)
+    if schedule is None:
+        return None
+    try:
+        base = load_baseline(project, rev)
+        apply(schedule, base.plan())
+    except GitError as exc:
+        if rev:
+            raise fail_usage(str(exc)) from None
+        print(f"kapm: note: project.baseline not applied: {exc}", file=sys.stderr)
+        return None
+    commit = base.version.commit
+    return {"rev": wanted, "commit": commit.id if commit is not None else None}

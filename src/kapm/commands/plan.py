@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
             print(f"kapm: error: project '{proj.id}' cannot be scheduled: "
                   f"{unschedulable_reason(proj) or 'dates out of range'}", file=sys.stderr)
             raise typer.Exit(1)
-        _apply_baseline(proj, sch, baseline)
+        common.apply_baseline(proj, day, baseline, sch)
         health = None
         if not no_status:
             from kapm.status import health as project_health
@@ -56,22 +56,6 @@ def register(app: typer.Typer) -> None:
         common.emit(FORMATS[format](view), output)
 
 
-def _apply_baseline(proj, sch, rev: str | None) -> None:
-    """Baseline dates and finish variances from the plan at REV (kapm.history).  An
-    unreadable --baseline is a usage error; an unreadable project.baseline only a note."""
-    from kapm.gitlayer import GitError
-    from kapm.history import apply_baseline, baseline_rev, load_baseline
-
-    if not baseline_rev(proj, rev):
-        return
-    try:
-        apply_baseline(sch, load_baseline(proj, rev).plan())
-    except GitError as exc:
-        if rev:
-            raise common.fail_usage(str(exc)) from None
-        print(f"kapm: note: project.baseline not applied: {exc}", file=sys.stderr)
-
-
 def _width(output) -> int:
     """The terminal's width when printing to one; a fixed width otherwise (reproducible files)."""
     if output is None and sys.stdout.isatty():
@@ -79,5 +63,3 @@ def _width(output) -> int:
 
         return max(shutil.get_terminal_size((160, 24)).columns, 60)
     return 160
-
-

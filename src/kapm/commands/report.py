@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
             resolve(template, fmt, analysis.layout.root)
         except TemplateProblem as exc:  # no such template: a usage error like a bad path
             raise common.fail_usage(str(exc)) from None
-        used = _apply_baseline(project, day, baseline)
+        used = common.apply_baseline(project, day, baseline)
         try:
             text = render_report(project, day, template=template, fmt=fmt, lang=language,
                                  workspace_root=analysis.layout.root, baseline=used)
@@ -57,28 +57,3 @@ def register(app: typer.Typer) -> None:
         common.emit(text, output)
         if output is not None and not quiet:
             print(f"kapm: wrote {output} ({template}, {fmt}, {language}, as of {day.isoformat()})", file=sys.stderr)
-
-
-def _apply_baseline(project, day, rev: Optional[str]) -> Optional[dict]:
-    """Baseline dates on the forecast from the plan at REV (``--baseline``, else
-    ``project.baseline``); ``{"rev", "commit"}`` or None. An unreadable ``--baseline`` is a
-    usage error (exit 2); an unreadable ``project.baseline`` only a note."""
-    from kapm.gitlayer import GitError
-    from kapm.history import apply_baseline, baseline_rev, load_baseline
-
-    wanted = baseline_rev(project, rev)
-    if not wanted:
-        return None
-    schedule = project.schedule(status=True, as_of=day)
-    if schedule is None:
-        return None
-    try:
-        base = load_baseline(project, rev)
-        apply_baseline(schedule, base.plan())
-    except GitError as exc:
-        if rev:
-            raise common.fail_usage(str(exc)) from None
-        print(f"kapm: note: project.baseline not applied: {exc}", file=sys.stderr)
-        return None
-    commit = base.version.commit
-    return {"rev": wanted, "commit": commit.id if commit is not None else None}
