@@ -184,6 +184,9 @@ class Repo:
         proc = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], self.root)
         commit = proc.stdout.decode("ascii", "replace").strip()
         if proc.returncode != 0 or not _is_oid(commit):
+            if self.head() is None:
+                raise GitError(f"the repository at {self.root} has no commits yet, so {what} {rev!r} names "
+                               "nothing; commit the project first")
             hint = f"; {SHALLOW_HINT}" if self.shallow else " (try 'git log --oneline' or 'git tag' to list revisions)"
             raise GitError(f"unknown git {what} {rev!r}{hint}")
         self._verified[rev] = commit

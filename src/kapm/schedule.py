@@ -42,6 +42,7 @@ from itertools import compress
 from operator import itemgetter, mul
 
 from kapm import cpm
+from kapm.wbs import project_wbs
 from kapm.workdays import WorkCalendar
 
 __all__ = ["TaskSchedule", "Schedule", "schedule_project", "unschedulable_reason", "work_calendar",
@@ -122,20 +123,12 @@ class Schedule:
     critical_paths_truncated: bool = False
 
     @property
-    def leaves(self) -> list[TaskSchedule]:
-        return [t for t in self.tasks if not t.summary]
-
-    @property
     def slip_days(self) -> int | None:
         """Working days the forecast finish lies after the deadline (negative = ahead); None
         without a project deadline."""
         if self.deadline_index is None:
             return None
         return self.finish_index - self.deadline_index
-
-    def milestone_date(self, index: int) -> date:
-        """Displayed date of a milestone with S = ``index``."""
-        return self.calendar.date(index - 1 if index != 0 else 0)
 
 
 def task_state(task) -> str:
@@ -172,15 +165,6 @@ def work_calendar(result) -> WorkCalendar:
     return built
 
 
-def _wbs(result):
-    from kapm.wbs import build
-
-    cache = result.__dict__
-    if "_wbs" not in cache:
-        cache["_wbs"] = build(result.model.tasks)
-    return cache["_wbs"]
-
-
 def unschedulable_reason(result) -> str | None:
     """Why the project cannot be scheduled (a sentence), or None when it can (cached)."""
     cache = result.__dict__
@@ -192,7 +176,7 @@ def unschedulable_reason(result) -> str | None:
 def _unschedulable(result) -> str | None:
     if result.model is None:
         return "the project files do not validate"
-    wbs = _wbs(result)
+    wbs = project_wbs(result)
     if wbs.unknown:
         return f"task '{wbs.unknown[0].succ}' depends on unknown task '{wbs.unknown[0].pred}' (R001)"
     if wbs.duplicates:
@@ -254,7 +238,7 @@ def _prepare(result) -> _Prepared:
     cached = result.__dict__.get("_schedule_prep")
     if cached is not None:
         return cached
-    wbs = _wbs(result)
+    wbs = project_wbs(result)
     cal = work_calendar(result)
     nodes = wbs.nodes
     leaf_nodes = [n for n in nodes if not n.task.tasks]
@@ -408,7 +392,7 @@ def _schedule(result, status: bool, as_of: date | None) -> Schedule:
     prep = _prepare(result)
     cal, leaf_nodes = prep.cal, prep.leaf_nodes
     activities = prep.activities
-    nodes = _wbs(result).nodes
+    nodes = project_wbs(result).nodes
     settings = result.config.settings if result.config is not None else {}
     threshold = int(settings.get("critical_float", 0))
 

@@ -125,9 +125,9 @@ class CurvePoint:
 
 
 def _leaf_info(result):
-    from kapm.schedule import _wbs
+    from kapm.wbs import project_wbs
 
-    wbs = _wbs(result)
+    wbs = project_wbs(result)
     return wbs, [n for n in wbs.nodes if not n.task.tasks]
 
 

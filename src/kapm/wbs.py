@@ -42,6 +42,15 @@ class Wbs:
         return cached
 
 
+def project_wbs(result) -> Wbs:
+    """The WBS of a validated project (kapm.analysis.ProjectResult), built once and shared
+    by the rules, the scheduler and earned value."""
+    cache = result.__dict__
+    if "_wbs" not in cache:
+        cache["_wbs"] = build(result.model.tasks)
+    return cache["_wbs"]
+
+
 def build(tasks) -> Wbs:
     nodes: list[Node] = []
     by_id: dict[str, Node] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 
 from kapm.findings import Finding
 from kapm.rules.registry import REGISTRY, Hit, Rule
@@ -52,14 +51,11 @@ class RuleContext:
     def people(self) -> dict:
         return self.result.people
 
-    @cached_property
+    @property
     def wbs(self):
-        from kapm.wbs import build
+        from kapm.wbs import project_wbs
 
-        cache = self.result.__dict__
-        if "_wbs" not in cache:
-            cache["_wbs"] = build(self.project.tasks)
-        return cache["_wbs"]
+        return project_wbs(self.result)
 
     def schedule(self, status: bool = True):
         """The forecast schedule (None when the plan cannot be scheduled)."""

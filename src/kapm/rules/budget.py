@@ -9,19 +9,6 @@ def _money(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def _earned_value(ctx):
-    """Earned value as of the status date, or None (no status module, unschedulable plan)."""
-    cache = ctx.result.__dict__.setdefault("_rules_evm", {})
-    if ctx.as_of not in cache:
-        try:
-            from kapm.status import earned_value
-        except ImportError:
-            cache[ctx.as_of] = None
-        else:
-            cache[ctx.as_of] = earned_value(ctx.result, ctx.as_of)
-    return cache[ctx.as_of]
-
-
 @rule("B001", "eac-over-budget", WARNING)
 def eac_over_budget(ctx):
     """EAC exceeds budget.
@@ -46,7 +33,9 @@ def eac_over_budget(ctx):
         costs:
           - {date: 2026-09-30, amount: 45000}
     """
-    evm = _earned_value(ctx)
+    from kapm.status import earned_value
+
+    evm = earned_value(ctx.result, ctx.as_of)  # cached per project and status date
     if evm is None:
         return
     p = ctx.project.project
