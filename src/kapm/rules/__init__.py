@@ -57,6 +57,19 @@ class RuleContext:
 
         return project_wbs(self.result)
 
+    def assignee_path(self, task, who: str) -> tuple:
+        """Path of one assignee of ``task``: ``assignees`` is a mapping (person -> percent)
+        or a plain list in the file, and the model normalises both to a mapping."""
+        raw = self.result.doc
+        try:
+            for part in task.path + ("assignees",):
+                raw = raw[part]
+        except (KeyError, IndexError, TypeError):
+            raw = None
+        if isinstance(raw, list) and who in raw:
+            return task.path + ("assignees", raw.index(who))
+        return task.path + ("assignees", who)
+
     def schedule(self, status: bool = True):
         """The forecast schedule (None when the plan cannot be scheduled)."""
         return self.result.schedule(status=status, as_of=self.as_of)

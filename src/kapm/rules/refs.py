@@ -145,12 +145,19 @@ def unknown_person(ctx):
     people = ctx.people
     for path, who, what in _people_refs(ctx.project, ctx.wbs, people):
         if who not in people:
+            if path[-2:-1] == ("assignees",):  # written as a list or a mapping: find the entry
+                path = ctx.assignee_path(_task_at(ctx, path[:-2]), who)
             yield Hit(f"unknown person '{who}' ({what})", path, _suggest(who, people) or
                       "add the person to team or contacts (project or account)", key=path[-1] == who)
     acc = ctx.account
     if acc is not None and acc.account.owner and acc.account.owner not in people:
         yield Hit(f"unknown person '{acc.account.owner}' (account owner)", acc.account.path + ("owner",),
                   "add the account manager to the account team", source=ctx.account_file)
+
+
+def _task_at(ctx, path: tuple):
+    node = next(n for n in ctx.wbs.nodes if n.task.path == path)
+    return node.task
 
 
 def _namespaces(p, wbs):
@@ -191,8 +198,10 @@ def duplicate_id(ctx):
         for x in items:
             ident = x.id
             if ident in first:
-                line = ctx.source.locate(first[ident].path).line
-                yield Hit(f"duplicate {noun} id '{ident}' (first used on line {line})", x.path + ("id",),
+                at = ctx.source.locate(first[ident].path)
+                here = ctx.source.locate(x.path)
+                where = f"line {at.line}" if at.file == here.file else f"{at.file}:{at.line}"
+                yield Hit(f"duplicate {noun} id '{ident}' (first used on {where})", x.path + ("id",),
                           "ids must be unique within a project; rename one")
             else:
                 first[ident] = x
