@@ -40,7 +40,8 @@ def test_json_shape_sort_and_matrix(run):
     res = run(".", "--as-of", "2026-11-20", "--format", "json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert list(doc) == ["project", "as_of", "risks", "matrix"]
+    assert list(doc) == ["project", "as_of", "risks", "matrix", "zones"]
+    assert doc["zones"] == {"red": 15, "amber": 10}  # the health thresholds (kapm.yaml health)
     assert doc["project"] == "erp" and doc["as_of"] == "2026-11-20"
     assert [r["id"] for r in doc["risks"]] == ["R3", "R2", "R1", "R5", "R4"]
     assert all(list(r) == KEYS for r in doc["risks"])
@@ -64,11 +65,11 @@ def test_table(run):
     assert "as of 2026-11-20" in out
     assert out.index("R2") < out.index("R1") < out.index("R4")  # highest score first
     assert "Probability × impact" in out
-    assert "red ≥ 15, amber ≥ 8" in out
+    assert "red ≥ 15, amber ≥ 10" in out
     assert "\x1b[" not in out  # NO_COLOR
     matrix_rows = [line for line in out.splitlines() if line.startswith("│")]
     row3 = next(line for line in matrix_rows if line.split("│")[1].strip() == "3")
-    assert [c.strip() for c in row3.split("│")[2:7]] == [". G", ". G", ". A", "2 A", ". R"]
+    assert [c.strip() for c in row3.split("│")[2:7]] == [". G", ". G", ". G", "2 A", ". R"]  # scores 3 6 9 12 15
     assert "50 !" in out  # R2 not reviewed for 50 days (> 30)
 
 
@@ -95,3 +96,10 @@ def test_invalid_project_exits_1(project_dir):
     res = CliRunner().invoke(build_app(), ["risks", ".", "--as-of", "2026-11-20"])
     assert res.exit_code == 1
     assert "S002" in res.output
+
+
+def test_zones_follow_the_health_thresholds():
+    from kapm.commands.risks import zone
+
+    zones = {"red": 15, "amber": 10}
+    assert [zone(s, zones) for s in (9, 10, 14, 15)] == ["green", "amber", "amber", "red"]

@@ -9,10 +9,11 @@ Decisions:
   ``risk_review_days`` setting (rule K003).
 * The matrix counts **open** risks only: ``matrix[probability-1][impact-1]``.  The table
   shows probability 5 at the top and impact 1–5 left to right.
-* Zones of the matrix (by score = probability × impact): **red** ≥ 15, **amber** ≥ 8,
-  **green** below 8.  With colour the cells are shaded; without it each cell carries the
+* Zones of the matrix (by score = probability × impact) follow the health thresholds
+  of kapm.yaml: **red** ≥ ``risk_red_score`` (15), **amber** ≥ ``risk_amber_score`` (10),
+  **green** below — the colours of health and of the report heat map.  With colour the cells are shaded; without it each cell carries the
   zone letter (R, A, G).
-* ``--format json`` has exactly the keys of SPEC §7.3.
+* ``--format json`` has the keys of SPEC §7.3, plus ``zones`` (the thresholds used).
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ import typer
 from kapm.commands import common
 
 FORMAT_NAMES = ("table", "json")
-RED_SCORE = 15
-AMBER_SCORE = 8
 
 
-def zone(score: int) -> str:
-    """The zone of a matrix cell or risk: red, amber or green."""
-    return "red" if score >= RED_SCORE else "amber" if score >= AMBER_SCORE else "green"
+def zone(score: int, zones: dict) -> str:
+    """The zone of a matrix cell or risk: red, amber or green, by the health thresholds
+    (``health.risk_red_score`` / ``risk_amber_score``, 15 / 10) — the same colours as the
+    risk dimension of health and the report heat map."""
+    return "red" if score >= zones["red"] else "amber" if score >= zones["amber"] else "green"
 
 
 def risk_register(result, as_of) -> dict:
@@ -50,7 +51,9 @@ def risk_register(result, as_of) -> dict:
     for r in p.risks:
         if r.status == "open":
             matrix[r.probability - 1][r.impact - 1] += 1
-    return {"project": p.project.id, "as_of": as_of.isoformat(), "risks": rows, "matrix": matrix}
+    health = result.config.model.health if result.config is not None and result.config.model is not None else None
+    zones = {"red": health.risk_red_score if health else 15, "amber": health.risk_amber_score if health else 10}
+    return {"project": p.project.id, "as_of": as_of.isoformat(), "risks": rows, "matrix": matrix, "zones": zones}
 
 
 def register(app: typer.Typer) -> None:
@@ -109,7 +112,7 @@ def format_table(data: dict, name: str, review_limit: int, *, color: bool = Fals
                       ("Reviewed", "left"), ("Days", "right")):
         table.add_column(col, justify=just, no_wrap=col != "Title", overflow="fold")
     for r in rows:
-        z = zone(r["score"])
+        z = zone(r["score"], data["zones"])
         days = r["days_since_review"]
         stale = r["status"] == "open" and (days is None or days > review_limit)
         days_text = "never" if days is None else str(days)
@@ -134,7 +137,7 @@ def format_table(data: dict, name: str, review_limit: int, *, color: bool = Fals
         cells = [Text(str(prob))]
         for impact in range(1, 6):
             n = data["matrix"][prob - 1][impact - 1]
-            z = zone(prob * impact)
+            z = zone(prob * impact, data["zones"])
             shown = str(n) if n else "."
             if color:
                 cells.append(Text(f" {shown} ", style=_ZONE_STYLE[z]))
@@ -143,7 +146,7 @@ def format_table(data: dict, name: str, review_limit: int, *, color: bool = Fals
         matrix.add_row(*cells)
     console.print(matrix)
     if not quiet:
-        legend = (f"zones by score (probability × impact): red ≥ {RED_SCORE}, amber ≥ {AMBER_SCORE}, green below; "
+        legend = (f"zones by score (probability × impact): red ≥ {data['zones']['red']}, amber ≥ {data['zones']['amber']}, green below; "
                   f"'!' or red days: open risk not reviewed within {review_limit} days")
         console.print(Text(legend))
     return console.file.getvalue()

@@ -151,7 +151,7 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
         "critical_path": [t for t in tasks if t["critical"] and not t["summary"]],
         "float_erosion": _float_erosion(tasks, plan_float),
         "overallocation": _overallocation(p, schedule, people, as_of),
-        "risks": _risks(p, people, as_of),
+        "risks": _risks(p, people, as_of, _high_score(result)),
         "issues": _issues(p, people),
         "changes": _changes(p, people),
         "actions": _actions(p, people, as_of),
@@ -173,6 +173,12 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
     # git history: computed only when a template asks (the steering report does)
     ctx["history"] = LazyDict({}, {"trend": lambda: _trend(result, as_of)})
     return ctx
+
+
+def _high_score(result) -> int:
+    """The ``high_risk_score`` setting (10): a high risk in reports as in K002 and the portfolio."""
+    settings = result.config.settings if result.config is not None else {}
+    return int(settings.get("high_risk_score", 10))
 
 
 def _trend(result, as_of: date) -> dict | None:
@@ -392,7 +398,7 @@ def _overallocation(p, schedule, people: _People, as_of: date) -> list[dict]:
     return out
 
 
-def _risks(p, people: _People, as_of: date) -> dict:
+def _risks(p, people: _People, as_of: date, high: int) -> dict:
     rows = []
     matrix = [[[] for _ in range(5)] for _ in range(5)]
     for r in p.risks:
@@ -412,7 +418,7 @@ def _risks(p, people: _People, as_of: date) -> dict:
     open_ = [r for r in rows if r["status"] == "open"]
     return {"all": rows, "open": open_, "top": [], "matrix": matrix,
             "counts": [[len(c) for c in row] for row in matrix],
-            "open_count": len(open_), "high_count": sum(1 for r in open_ if r["score"] >= 10)}
+            "open_count": len(open_), "high_count": sum(1 for r in open_ if r["score"] >= high)}
 
 
 def _issues(p, people: _People) -> dict:
