@@ -388,3 +388,17 @@ def test_summary_to_summary_link_is_linear_and_exact(tmp_path, typ, lag):
         assert sa.critical_paths == sb.critical_paths
         assert sa.finish == sb.finish
         assert all(p in sa.by_id and s in sa.by_id for p, s, _t, _l in sa.links)
+
+
+def test_milestone_with_only_an_actual_start_is_reached_on_that_date(tmp_path):
+    from datetime import date
+
+    from kapm.analysis import analyze
+
+    write_files(tmp_path, {"project.yaml": "kapm: 1\nproject: {id: p, name: P, start: 2026-09-01}\ntasks:\n"
+                           "  - {id: a, name: A, duration: 3d, actual_start: 2026-09-01, actual_finish: 2026-09-03}\n"
+                           "  - {id: m, name: M, milestone: true, depends: [a], actual_start: 2026-09-04}\n"
+                           "  - {id: b, name: B, duration: 2d, depends: [m]}\n"})
+    sch = analyze([tmp_path], as_of=date(2026, 9, 4)).projects[0].schedule(status=True, as_of=date(2026, 9, 4))
+    m = sch.by_id["m"]
+    assert (m.state, m.finish) == ("done", date(2026, 9, 4))

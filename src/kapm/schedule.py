@@ -137,7 +137,8 @@ def task_state(task) -> str:
     if task.actual_finish is not None or progress >= 100:
         return DONE
     if task.actual_start is not None or progress > 0:
-        return IN_PROGRESS
+        # a milestone takes no time: once it has an actual date (or any progress) it happened
+        return DONE if task.is_milestone else IN_PROGRESS
     return NOT_STARTED
 
 
