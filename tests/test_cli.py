@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from kapm import __version__
 from kapm.cli import build_app
+from conftest import ROOT
 
 GOOD = {
     "project.yaml": "kapm: 1\nproject: {id: p, name: P, start: 2026-09-07, manager: pm}\n"
@@ -92,7 +93,14 @@ def test_inline_ignore_with_code(project_dir):
     files = dict(BAD)
     files["tasks.yaml"] = "kapm: 1\ntasks:\n  - {id: a, name: A, duration: 3d, depends: [zz]}  # kapm: ignore[R001]\n"
     project_dir(files)
-    assert run("check").exit_code == 0
+    r = run("check", "--format", "json")
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["summary"]["files"] == 2  # tasks.yaml was read; its R001 is silenced
+    assert "R001" not in {f["code"] for f in doc["findings"]}
+    files["tasks.yaml"] = files["tasks.yaml"].replace("ignore[R001]", "ignore[R002]")
+    project_dir(files)
+    assert "R001" in {f["code"] for f in json.loads(run("check", "--format", "json").stdout)["findings"]}
 
 
 def test_config_severity_and_unknown_code(project_dir):
@@ -121,7 +129,8 @@ def test_usage_errors_exit_2(project_dir, args, needle):
 
 def test_unknown_option_exit_2(project_dir):
     project_dir(GOOD)
-    assert run("check", "--bogus").exit_code == 2
+    r = run("check", "--bogus")
+    assert r.exit_code == 2 and "--bogus" in r.output
 
 
 def test_internal_error_exit_3(monkeypatch, capsys):
@@ -156,7 +165,7 @@ def test_schema_validates_example():
 
     r = run("schema")
     schema = json.loads(r.stdout)
-    data = yaml.safe_load(open("examples/acme-erp/accounts/acme/erp-rollout/project.yaml", encoding="utf-8"))
+    data = yaml.safe_load(open(ROOT / "examples/acme-erp/accounts/acme/erp-rollout/project.yaml", encoding="utf-8"))
     jsonschema.validate(json.loads(json.dumps(data, default=str)), schema)
 
 
@@ -183,7 +192,7 @@ def test_init_then_check_passes(tmp_path, monkeypatch, lang):
 
 
 @pytest.mark.parametrize("args,code,stream,needle", [
-    (["check", "examples/acme-erp", "--as-of", "2026-11-20"], 0, "stdout", "All checks passed"),
+    (["check", str(ROOT / "examples/acme-erp"), "--as-of", "2026-11-20"], 0, "stdout", "All checks passed"),
     (["check", "nowhere"], 2, "stderr", "path not found"),
     (["rules", "P001"], 0, "stdout", "dependency-cycle"),
 ])

@@ -1,12 +1,14 @@
 """Random input must only ever produce findings, never an exception."""
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kapm import yamlload
 
-VALID = (open("examples/acme-erp/accounts/acme/erp-rollout/project.yaml", encoding="utf-8").read())
+VALID = (Path(__file__).resolve().parent.parent / "examples/acme-erp/accounts/acme/erp-rollout/project.yaml"
+         ).read_text(encoding="utf-8")
 EXAMPLES = int(os.environ.get("KAPM_FUZZ_EXAMPLES", "300"))
 
 

@@ -1006,5 +1006,5 @@ def test_short_form_dependency_equals_validated_long_form():
         assert short.__pydantic_fields_set__ == {"task", "type", "lag"}
         assert short.raw == text and short.path == ()
         assert short.model_copy().task == short.task
-        with pytest.raises(Exception):
+        with pytest.raises(ValidationError):
             short.task = "other"  # still frozen

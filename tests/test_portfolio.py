@@ -307,9 +307,11 @@ def _first_row(text: str) -> str:
 
 def test_usage_errors(project_dir):
     project_dir(WS)
-    assert invoke("nowhere", "--as-of", AS_OF).exit_code == 2
-    assert invoke(".", "--as-of", "2026-13-01").exit_code == 2
-    assert invoke(".", "--format", "md", "--lang", "fr").exit_code == 2
+    for args, needle in ((["nowhere", "--as-of", AS_OF], "path not found"),
+                         ([".", "--as-of", "2026-13-01"], "is not a date"),
+                         ([".", "--format", "md", "--lang", "fr"], "fr")):
+        res = invoke(*args)
+        assert res.exit_code == 2 and needle in res.stderr, args
 
 
 def test_output_file(project_dir, tmp_path):

@@ -284,7 +284,7 @@ def test_several_projects_is_a_usage_error():
 
 def test_bad_language_is_a_usage_error():
     r = run("report", str(ACME), "--lang", "fr", "--as-of", AS_OF)
-    assert r.exit_code == 2
+    assert r.exit_code == 2 and "unknown language 'fr'" in r.stderr
 
 
 # --------------------------------------------------------------------------- catalogues, size

@@ -73,10 +73,12 @@ def test_table(run):
     assert "50 !" in out  # R2 not reviewed for 50 days (> 30)
 
 
-def test_as_of_default_and_usage_errors(run, project_dir):
-    assert run(".", "--format", "xml").exit_code == 2
-    assert run(".", "--as-of", "2026-13-01").exit_code == 2
-    assert run("does-not-exist").exit_code == 2
+def test_usage_errors(run, project_dir):
+    for args, needle in (([".", "--format", "xml"], "unknown format"),
+                         ([".", "--as-of", "2026-13-01"], "is not a date"),
+                         (["does-not-exist"], "path not found")):
+        res = run(*args)
+        assert res.exit_code == 2 and needle in res.stderr, args
 
 
 def test_several_projects_is_a_usage_error(project_dir):

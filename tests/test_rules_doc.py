@@ -66,4 +66,4 @@ def test_rule_k003_json_and_lowercase():
 
 def test_unknown_rule_is_a_usage_error():
     res = _run("Z999")
-    assert res.exit_code == 2
+    assert res.exit_code == 2 and "unknown rule code" in res.stderr

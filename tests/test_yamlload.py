@@ -2,6 +2,7 @@
 
 import resource
 import time
+from pathlib import Path
 
 import pytest
 
@@ -100,7 +101,7 @@ def test_positions_keys_and_values(parser):
 
 
 def test_same_result_with_both_parsers(monkeypatch):
-    text = open("examples/acme-erp/accounts/acme/erp-rollout/tasks.yaml", "rb").read()
+    text = (Path(__file__).resolve().parent.parent / "examples/acme-erp/accounts/acme/erp-rollout/tasks.yaml").read_bytes()
     monkeypatch.delenv("KAPM_PURE_YAML", raising=False)
     a = yamlload.load_bytes(text, "t", positions=True)
     monkeypatch.setenv("KAPM_PURE_YAML", "1")
