@@ -545,3 +545,20 @@ def test_check_baseline_where_the_project_does_not_exist_is_a_usage_error(tmp_pa
     assert r.exit_code == 2 and "baseline" in r.stderr
     ok = CliRunner().invoke(build_app(), ["check", "p", "--baseline", "HEAD", "--as-of", "2026-09-01"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_reading_thousands_of_blobs_does_not_block(tmp_path):
+    """More requests than a pipe holds go through cat-file --batch without a deadlock."""
+    import subprocess
+
+    from kapm.gitlayer import Repo
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    commit(repo, "2026-09-01", "many", {f"f{i}.txt": f"file {i}\n" * 40 for i in range(2000)})
+    listing = subprocess.run(["git", "ls-tree", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.split()
+    blobs = listing[2::4]
+    with Repo.open(repo, purpose="test") as r:
+        out = r.read_blobs(blobs)
+    assert len(out) == 2000 and out[blobs[0]].startswith(b"file ")

@@ -248,9 +248,11 @@ class Repo:
         for b in todo:
             _require_oid(b)
         try:
-            proc.stdin.write("".join(b + "\n" for b in todo).encode("ascii"))
-            proc.stdin.flush()
             for b in todo:
+                # one request, then its answer: with every request written first, more
+                # than a pipe's worth (~1,600 ids) would block both processes
+                proc.stdin.write(b.encode("ascii") + b"\n")
+                proc.stdin.flush()
                 header = proc.stdout.readline()
                 parts = header.split()
                 if len(parts) != 3:
