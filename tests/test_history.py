@@ -559,6 +559,17 @@ def test_reading_thousands_of_blobs_does_not_block(tmp_path):
     commit(repo, "2026-09-01", "many", {f"f{i}.txt": f"file {i}\n" * 40 for i in range(2000)})
     listing = subprocess.run(["git", "ls-tree", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.split()
     blobs = listing[2::4]
-    with Repo.open(repo, purpose="test") as r:
-        out = r.read_blobs(blobs)
+    import threading
+
+    out: dict = {}
+    r = Repo.open(repo, purpose="test")
+
+    def read():
+        out.update(r.read_blobs(blobs))
+
+    worker = threading.Thread(target=read, daemon=True)  # a deadlock must fail the test, not hang it
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "git cat-file and kapm blocked each other"
+    r.close()
     assert len(out) == 2000 and out[blobs[0]].startswith(b"file ")
