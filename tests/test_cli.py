@@ -207,3 +207,22 @@ def test_console_process_exit_codes_and_output(args, code, stream, needle):
     proc = subprocess.run([sys.executable, "-m", "kapm", *args], cwd=root, capture_output=True, text=True)
     assert proc.returncode == code
     assert needle in getattr(proc, stream)
+
+
+@pytest.mark.parametrize("command", ["check", "plan", "risks", "portfolio", "report", "diff", "trend",
+                                     "schema", "rules", "init"])
+def test_a_command_alone_behaves_as_in_the_whole_app(command, project_dir):
+    """main() registers only the command being run (start-up time); its help, usage
+    errors and results must be those of the full app."""
+    from kapm.cli import COMMANDS
+
+    assert command in COMMANDS
+    project_dir(GOOD)
+    for args in ([command, "--help"], [command, "--no-such-option"]):
+        alone = CliRunner().invoke(build_app(command), args)
+        whole = CliRunner().invoke(build_app(), args)
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+        assert "Usage: kapm " + command in alone.output
+    if command in ("check", "plan", "risks"):
+        alone = CliRunner().invoke(build_app(command), [command, "--as-of", "2026-09-07"])
+        assert (alone.exit_code, alone.output) == (0, run(command, "--as-of", "2026-09-07").output)
