@@ -1,9 +1,21 @@
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# kapm keeps built validators and holiday tables in a per-user cache (kapm.usercache).
+# Tests, and the kapm processes they start, use a cache of their own: never the
+# developer's ~/.cache, and a fresh one on every run.
+_TEST_CACHE = tempfile.mkdtemp(prefix="kapm-test-cache-")
+os.environ["KAPM_CACHE_DIR"] = _TEST_CACHE
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_TEST_CACHE, ignore_errors=True)
 
 
 def write_files(base: Path, files: dict[str, str | bytes]) -> Path:

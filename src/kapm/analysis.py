@@ -108,11 +108,30 @@ class Analysis:
 
 
 
+def baseline_rev(result, rev: str | None = None) -> str | None:
+    """The baseline revision in force: ``rev`` (``--baseline``), else the one given to
+    analyze, else ``project.baseline``.  (Here, not in kapm.history, so that rule X003
+    can tell there is no baseline without importing the git layer.)"""
+    if rev:
+        return rev
+    if getattr(result, "baseline_rev", None):
+        return result.baseline_rev
+    model = getattr(result, "model", None)
+    return getattr(model.project, "baseline", None) if model is not None else None
+
+
+def _settings(settings) -> dict:
+    """The rule settings as a dict (``model_dump`` without building a serializer: the
+    fields are plain numbers)."""
+    return {name: getattr(settings, name) for name in type(settings).model_fields}
+
+
 def load_config(path: Path | None, raw: bytes | None = None) -> Config:
     from kapm.model import WorkspaceConfig
+    from kapm.model.cache import validate as cached_validate
 
-    cfg = Config(model=WorkspaceConfig(kapm=1))
-    cfg.settings = cfg.model.rules.settings.model_dump()
+    cfg = Config(model=cached_validate(WorkspaceConfig, {"kapm": 1}))
+    cfg.settings = _settings(cfg.model.rules.settings)
     if path is None:
         return cfg
     sf = read_source(path, DEFAULT_MAX, raw)
@@ -129,7 +148,7 @@ def load_config(path: Path | None, raw: bytes | None = None) -> Config:
         return cfg
     cfg.model = model
     rules = model.rules
-    cfg.settings = rules.settings.model_dump()
+    cfg.settings = _settings(rules.settings)
     cfg.select = tuple(rules.select)
     cfg.ignore = tuple(rules.ignore)
     cfg.severity = dict(rules.severity)
@@ -222,6 +241,10 @@ def _supported_countries() -> set[str]:
 def calendar_findings(calendar, source: Source) -> list[Finding]:
     """S002 for a calendar country the `holidays` package does not know."""
     if calendar is None or not calendar.country:
+        return []
+    from kapm.workdays import country_is_stored
+
+    if country_is_stored(calendar.country):
         return []
     supported = _supported_countries()
     if calendar.country in supported:

@@ -35,6 +35,7 @@ from datetime import date
 from pathlib import Path
 
 from kapm import __version__
+from kapm.analysis import baseline_rev
 from kapm.findings import ERROR, Finding
 from kapm.gitlayer import Commit, GitError, Repo, blob_id
 
@@ -479,17 +480,6 @@ class Baseline:
                                f"{unschedulable_reason(res)}")
             self.__dict__["_plan"] = memo
         return memo
-
-
-def baseline_rev(result, rev: str | None = None) -> str | None:
-    """The baseline revision in force: ``rev`` (``--baseline``), else the one given to
-    analyze, else ``project.baseline``."""
-    if rev:
-        return rev
-    if getattr(result, "baseline_rev", None):
-        return result.baseline_rev
-    model = getattr(result, "model", None)
-    return getattr(model.project, "baseline", None) if model is not None else None
 
 
 def load_baseline(result, rev: str | None = None) -> Baseline | None:

@@ -120,10 +120,12 @@ def error_to_finding(err: dict, doc, source, root_model) -> Finding:
 
 def validate(model_cls, doc: dict, source) -> tuple[object | None, list[Finding]]:
     """Validate ``doc``; return the model or the findings (all of them)."""
-    from pydantic import ValidationError
+    from pydantic_core import ValidationError
+
+    from kapm.model.cache import validate as cached_validate
 
     try:
-        return model_cls.model_validate(doc), []
+        return cached_validate(model_cls, doc), []
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         return None, [error_to_finding(e, doc, source, model_cls) for e in errors]

@@ -39,22 +39,118 @@ def _country_year(country: str, year: int) -> tuple[frozenset[_dt.date], frozens
     key = (country, year)
     hit = _COUNTRY_CACHE.get(key)
     if hit is None:
-        cls = _country_class(country)
-        if cls is not None:
-            h = cls(years=year)
-        else:
-            import holidays as hol
-
-            try:
-                h = hol.country_holidays(country, years=year)
-            except NotImplementedError:
-                raise ValueError(f"unknown country {country!r} for public holidays") from None
-        # `weekend_workdays` holds the 调休 make-up days (holidays >= 0.5x); older
-        # releases or countries without such data simply have none.
-        makeups = frozenset(getattr(h, "weekend_workdays", ()) or ())
-        hit = (frozenset(d for d in h if d.year == year), frozenset(d for d in makeups if d.year == year), makeups)
+        hit = _stored_year(country, year)
+        if hit is None:
+            cls = _country_class(country)
+            hit = _holidays_year(cls, country, year)
+            if cls is not None:  # a country of the registry, as analysis checks it
+                _store_year(country, year, hit)
         _COUNTRY_CACHE[key] = hit
     return hit
+
+
+def _holidays_year(cls, country: str, year: int):
+    if cls is not None:
+        h = cls(years=year)
+    else:
+        import holidays as hol
+
+        try:
+            h = hol.country_holidays(country, years=year)
+        except NotImplementedError:
+            raise ValueError(f"unknown country {country!r} for public holidays") from None
+    # `weekend_workdays` holds the 调休 make-up days (holidays >= 0.5x); older
+    # releases or countries without such data simply have none.
+    makeups = frozenset(getattr(h, "weekend_workdays", ()) or ())
+    return frozenset(d for d in h if d.year == year), frozenset(d for d in makeups if d.year == year), makeups
+
+
+# -- country data kept between runs --------------------------------------------------
+# Importing `holidays` and computing a year (lunar calendars for CN) costs ~30 ms on
+# every run; the dates only change when the package does.  So the years computed so far
+# are kept per country in the user cache (kapm.usercache) as JSON, under a key of the
+# installed package (its location and version file), and read back without importing
+# `holidays` at all.
+
+_STORED: dict[str, dict] = {}  # country -> {"2026": [[off], [on], [all make-ups]], ...}
+_HOLIDAYS_KEY: list[str | None] = []
+
+
+def _holidays_key() -> str | None:
+    if not _HOLIDAYS_KEY:
+        key = None
+        try:
+            import hashlib
+            import importlib.util
+            from pathlib import Path
+
+            spec = importlib.util.find_spec("holidays")
+            if spec is not None and spec.origin:
+                version = (Path(spec.origin).parent / "version.py").read_bytes()
+                key = hashlib.sha256(b"1\0" + spec.origin.encode() + b"\0" + version).hexdigest()[:16]
+        except (OSError, ImportError, ValueError):
+            key = None
+        _HOLIDAYS_KEY.append(key)
+    return _HOLIDAYS_KEY[0]
+
+
+def _cache_name(country: str) -> str | None:
+    key = _holidays_key()
+    if key is None or not country.isascii() or not country.isalnum():
+        return None
+    return f"holidays-{key}-{country}.json"
+
+
+def _stored_years(country: str) -> dict:
+    years = _STORED.get(country)
+    if years is None:
+        years = {}
+        name = _cache_name(country)
+        if name is not None:
+            from kapm import usercache
+
+            data = usercache.read(name)
+            if data is not None:
+                import json
+
+                try:
+                    got = json.loads(data)
+                    years = got if isinstance(got, dict) else {}
+                except ValueError:
+                    years = {}
+        _STORED[country] = years
+    return years
+
+
+def _stored_year(country: str, year: int):
+    entry = _stored_years(country).get(str(year))
+    if entry is None:
+        return None
+    try:
+        off, on, makeups = (frozenset(_dt.date.fromisoformat(d) for d in part) for part in entry)
+    except (TypeError, ValueError):  # not what kapm wrote: compute it again
+        return None
+    return off, on, makeups
+
+
+def _store_year(country: str, year: int, hit) -> None:
+    name = _cache_name(country)
+    if name is None:
+        return
+    import json
+
+    from kapm import usercache
+
+    years = _stored_years(country)
+    years[str(year)] = [sorted(d.isoformat() for d in part) for part in hit]
+    usercache.write(name, json.dumps(years, sort_keys=True).encode(), replaces=f"holidays-*-{country}.json")
+
+
+def country_is_stored(country: str) -> bool:
+    """True when public holidays of ``country`` were loaded before (so it is known to
+    the installed ``holidays`` package), without importing the package."""
+    return bool(_stored_years(country))
+
 
 def _country_class(country: str):
     """The holidays class of ``country``, importing only its module.

@@ -12,6 +12,7 @@ everything else are rules over the validated document.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Iterator, Literal
 
 from pydantic import Field, model_validator
@@ -155,6 +156,22 @@ def _list(**kw: Any) -> Any:
     return Field(default_factory=list, **kw)
 
 
+# Default factories are module-level functions, not lambdas, so the built validator
+# can be stored by kapm.model.cache.
+def _monday_to_friday() -> list[str]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
+def _all_rules() -> list[str]:
+    return ["ALL"]
+
+
+def _defaults(cls: type) -> Any:
+    """A section left out: its defaults, built without the class's own validator
+    (``Field(default_factory=Section)`` would build one per class, ~5 ms each)."""
+    return partial(cls.model_construct)
+
+
 # --------------------------------------------------------------------------- people, SLA
 
 
@@ -220,8 +237,7 @@ class Calendar(KapmModel):
     days from the ``holidays`` package; ``holidays`` and ``workdays`` add to them."""
 
     country: str | None = None
-    workweek: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu",
-                                                              "fri"])
+    workweek: list[Weekday] = Field(default_factory=_monday_to_friday)
     holidays: list[DateOrRange] = _list()
     workdays: list[DateOrRange] = _list()
 
@@ -370,7 +386,8 @@ class Dependency(KapmModel):
         """This dependency with the ``-Nd`` ambiguity settled against ``task_ids``."""
         if self._alt is None or self.task in task_ids or self._alt[0] not in task_ids:
             return self
-        dep = Dependency(task=self._alt[0], type=self.type, lag=self._alt[1])
+        # the parts were validated when the item was read: no validator needed
+        dep = Dependency.model_construct(task=self._alt[0], type=self.type, lag=self._alt[1])
         dep._raw, dep._path = self._raw, self._path
         return dep
 
@@ -750,10 +767,10 @@ class RuleSettings(KapmModel):
 
 
 class RulesConfig(KapmModel):
-    select: list[RuleSelector] = Field(default_factory=lambda: ["ALL"])
+    select: list[RuleSelector] = Field(default_factory=_all_rules)
     ignore: list[RuleSelector] = _list()
     severity: dict[RuleCode, Severity] = Field(default_factory=dict)
-    settings: RuleSettings = Field(default_factory=RuleSettings)
+    settings: RuleSettings = Field(default_factory=_defaults(RuleSettings))
 
 
 class ReportConfig(KapmModel):
@@ -785,10 +802,10 @@ class WorkspaceConfig(KapmModel):
 
     kapm: int
     calendar: Calendar | None = None
-    rules: RulesConfig = Field(default_factory=RulesConfig)
-    report: ReportConfig = Field(default_factory=ReportConfig)
-    health: HealthThresholds = Field(default_factory=HealthThresholds)
-    limits: Limits = Field(default_factory=Limits)
+    rules: RulesConfig = Field(default_factory=_defaults(RulesConfig))
+    report: ReportConfig = Field(default_factory=_defaults(ReportConfig))
+    health: HealthThresholds = Field(default_factory=_defaults(HealthThresholds))
+    limits: Limits = Field(default_factory=_defaults(Limits))
 
 
 assert DEPENDENCY_TYPES == DependencyType.__args__  # type: ignore[attr-defined]

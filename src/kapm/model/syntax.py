@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from typing import Annotated, Any, Iterator
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
@@ -446,30 +447,34 @@ def _signed_money(value: Any) -> float:
 
 
 def _ranged(lo: float, hi: float, what: str, *, low_open: bool = False):
-    def check(value: Any) -> float:
-        n = _number(value, what)
-        if n < lo or n > hi or (low_open and n == lo):
-            low = f"more than {lo:g}" if low_open else f"at least {lo:g}"
-            raise SyntaxProblem(f"{n:g} is out of range; {what} is {low} and at most {hi:g}")
-        return n
+    # a partial of a module-level function, not a closure: validators must pickle
+    # (kapm.model.cache stores the built schema)
+    return partial(_check_ranged, lo, hi, what, low_open)
 
-    return check
+
+def _check_ranged(lo: float, hi: float, what: str, low_open: bool, value: Any) -> float:
+    n = _number(value, what)
+    if n < lo or n > hi or (low_open and n == lo):
+        low = f"more than {lo:g}" if low_open else f"at least {lo:g}"
+        raise SyntaxProblem(f"{n:g} is out of range; {what} is {low} and at most {hi:g}")
+    return n
 
 
 def _int_ranged(lo: int, hi: int | None, what: str):
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            n = _integral(value)
-            if n is None:
-                rng = f"from {lo} to {hi}" if hi is not None else f"{lo} or more"
-                raise SyntaxProblem(f"expected {what} (a whole number {rng}), got {_show(value)}")
-            value = n
-        if value < lo or (hi is not None and value > hi):
-            rng = f"from {lo} to {hi}" if hi is not None else f"{lo} or more"
-            raise SyntaxProblem(f"{value} is out of range; {what} is a whole number {rng}")
-        return value
+    return partial(_check_int_ranged, lo, hi, what)
 
-    return check
+
+def _check_int_ranged(lo: int, hi: int | None, what: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        n = _integral(value)
+        if n is None:
+            rng = f"from {lo} to {hi}" if hi is not None else f"{lo} or more"
+            raise SyntaxProblem(f"expected {what} (a whole number {rng}), got {_show(value)}")
+        value = n
+    if value < lo or (hi is not None and value > hi):
+        rng = f"from {lo} to {hi}" if hi is not None else f"{lo} or more"
+        raise SyntaxProblem(f"{value} is out of range; {what} is a whole number {rng}")
+    return value
 
 
 def _positive(value: Any) -> float:

@@ -36,12 +36,13 @@ def unapproved_scope_change(ctx):
         changes:
           - {id: CR-7, title: Reports and data volume, status: approved, tasks: [build, reports]}
     """
-    from kapm.gitlayer import GitError
-    from kapm.history import baseline_rev, load_baseline
+    from kapm.analysis import baseline_rev
 
     rev = baseline_rev(ctx.result)
     if not rev:
         return
+    from kapm.gitlayer import GitError
+    from kapm.history import load_baseline
     try:
         baseline = load_baseline(ctx.result)
     except GitError as exc:

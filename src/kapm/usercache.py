@@ -1,0 +1,76 @@
+"""kapm's per-user cache folder: derived data kept between runs, as ``__pycache__``
+keeps byte code.
+
+Two things live there, both pure functions of installed code, never of a project:
+built pydantic validators (:mod:`kapm.model.cache`) and the public holidays of the
+countries used so far (:mod:`kapm.workdays`).  Names carry a key of the code that made
+them, so an upgrade never reads stale data.
+
+* The folder is ``$KAPM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kapm``, else
+  ``~/.cache/kapm``; ``KAPM_CACHE_DIR=`` (empty) turns caching off.
+* A file is read only when it and the folder belong to the current user and nobody
+  else can write them (ssh's rule for ``~/.ssh``); the folder is created ``0700`` and
+  files are written atomically ``0600``.
+* Caching is an optimisation only: a missing, foreign or unreadable file, or a folder
+  that cannot be written, just means the data is computed again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["cache_dir", "read", "write"]
+
+
+def cache_dir() -> Path | None:
+    """Where kapm keeps its cache, or None when caching is off."""
+    env = os.environ.get("KAPM_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if base.startswith("~"):  # no home directory to expand
+        return None
+    return Path(base) / "kapm"
+
+
+def _private(st: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else."""
+    getuid = getattr(os, "getuid", None)
+    return (getuid is None or st.st_uid == getuid()) and not st.st_mode & 0o022
+
+
+def read(name: str) -> bytes | None:
+    """The content of cache file ``name``, or None (no cache, no such file, not private)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / name
+    try:
+        if not (_private(os.stat(folder)) and _private(os.stat(path))):
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def write(name: str, data: bytes, replaces: str | None = None) -> None:
+    """Store ``data`` as cache file ``name``; remove the other files matching the glob
+    ``replaces`` (older versions of the same entry).  Failures are ignored."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(os.stat(folder)):
+            return
+        from kapm.atomic import write_atomic
+
+        path = folder / name
+        write_atomic(path, data, mode=0o600)
+        if replaces:
+            for old in folder.glob(replaces):
+                if old.name != name:
+                    old.unlink(missing_ok=True)
+    except OSError:
+        pass
