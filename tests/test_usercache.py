@@ -211,3 +211,20 @@ def test_unknown_country_is_not_stored(cache):
         workdays._country_year("XX", 2026)
     assert not list(cache.glob("holidays-*"))
     assert not workdays.country_is_stored("XX")
+
+
+def test_other_versions_are_removed_only_when_stale(cache):
+    import time
+
+    model_cache.validator(WorkspaceConfig)
+    (current,) = cache.glob("validators-*-WorkspaceConfig.pickle")
+    recent, stale = cache / "validators-aaaa-WorkspaceConfig.pickle", cache / "validators-bbbb-WorkspaceConfig.pickle"
+    for old in (recent, stale):
+        old.write_bytes(b"another installation")
+        old.chmod(0o600)
+    week_ago = time.time() - usercache.STALE_SECONDS - 60
+    os.utime(stale, (week_ago, week_ago))
+    current.unlink()
+    model_cache._memo.clear()
+    model_cache.validator(WorkspaceConfig)  # writes the current version again
+    assert current.exists() and recent.exists() and not stale.exists()

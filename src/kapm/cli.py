@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> None:
     gc.disable()
     try:
         app = build_app(args[0] if args else None)
+        if argv is None:  # the console script ends with _fast_exit: see KEEP_UNTIL_EXIT
+            from kapm.commands import common
+
+            common.KEEP_UNTIL_EXIT = []
         app(args=args, prog_name="kapm")
     except SystemExit as done:
         if argv is None:  # the console script: leave without tearing the heap down object by object

@@ -54,8 +54,14 @@ def read(name: str) -> bytes | None:
         return None
 
 
+# Another version of an entry (other key) is removed once it has not been written for
+# this long: an upgrade leaves no garbage, and two installations used side by side (two
+# virtualenvs) do not delete each other's files on every run.
+STALE_SECONDS = 7 * 24 * 3600
+
+
 def write(name: str, data: bytes, replaces: str | None = None) -> None:
-    """Store ``data`` as cache file ``name``; remove the other files matching the glob
+    """Store ``data`` as cache file ``name``; remove the stale files matching the glob
     ``replaces`` (older versions of the same entry).  Failures are ignored."""
     folder = cache_dir()
     if folder is None:
@@ -69,8 +75,11 @@ def write(name: str, data: bytes, replaces: str | None = None) -> None:
         path = folder / name
         write_atomic(path, data, mode=0o600)
         if replaces:
+            import time
+
+            cutoff = time.time() - STALE_SECONDS
             for old in folder.glob(replaces):
-                if old.name != name:
+                if old.name != name and old.stat().st_mtime < cutoff:
                     old.unlink(missing_ok=True)
     except OSError:
         pass
