@@ -447,3 +447,28 @@ def test_action_done_after_the_status_date_is_overdue_everywhere(tmp_path, monke
     day = date(2026, 11, 20)
     ctx = build_context(analyze([tmp_path], as_of=day).projects[0], day, "en")
     assert [a["id"] for a in ctx["actions"]["overdue"]] == ["A1"]
+
+
+def test_risk_pills_and_high_count_follow_the_configured_thresholds(project_dir):
+    """The risks report colours and counts risks by kapm.yaml, not by the defaults."""
+    files = dict(PROJECT)
+    files["risks.yaml"] = ("kapm: 1\nrisks:\n"
+                           "  - {id: R1, title: One, probability: 4, impact: 4, owner: pm, reviewed: 2026-11-10}\n"
+                           "  - {id: R2, title: Two, probability: 3, impact: 4, owner: pm, reviewed: 2026-11-10}\n"
+                           "  - {id: R3, title: Three, probability: 2, impact: 5, owner: pm, reviewed: 2026-11-10}\n")
+    project_dir(files)
+    html = run("report", "-t", "risks", "-f", "html", "--as-of", AS_OF).stdout
+    md = run("report", "-t", "risks", "--as-of", AS_OF).stdout
+    assert "3 open risks, 3 of them with a score of 10 or more." in md
+    def pills(html):  # the score pill of each risk heading
+        return dict(re.findall(r'<h3>(R\d) — \w+ <span class="pill (\w+)">', html))
+
+    assert pills(html) == {"R1": "red", "R2": "amber", "R3": "amber"}  # 16, 12, 10 by 15 / 10
+    (Path(".") / "kapm.yaml").write_text("kapm: 1\nrules:\n  settings: {high_risk_score: 12}\n"
+                                         "health: {risk_red_score: 12, risk_amber_score: 11}\n", encoding="utf-8")
+    html = run("report", "-t", "risks", "-f", "html", "--as-of", AS_OF).stdout
+    md = run("report", "-t", "risks", "--as-of", AS_OF).stdout
+    zh = run("report", "-t", "risks", "--lang", "zh", "--as-of", AS_OF).stdout
+    assert "3 open risks, 2 of them with a score of 12 or more." in md
+    assert "其中 2 项分值不低于 12" in zh
+    assert pills(html) == {"R1": "red", "R2": "red", "R3": "green"}  # by 12 / 11

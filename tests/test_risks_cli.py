@@ -101,7 +101,7 @@ def test_invalid_project_exits_1(project_dir):
 
 
 def test_zones_follow_the_health_thresholds():
-    from kapm.commands.risks import zone
+    from kapm.status import risk_zone
 
-    zones = {"red": 15, "amber": 10}
-    assert [zone(s, zones) for s in (9, 10, 14, 15)] == ["green", "amber", "amber", "red"]
+    assert [risk_zone(s, 15, 10) for s in (9, 10, 14, 15)] == ["green", "amber", "amber", "red"]
+    assert [risk_zone(s, 20, 12) for s in (11, 12, 19, 20)] == ["green", "amber", "amber", "red"]

@@ -447,6 +447,21 @@ def _cost_health(evm, th, _=_identity) -> tuple[str, str]:
     return RED, f"{base} ({', '.join(why)})"
 
 
+def thresholds(result):
+    """The health thresholds in force for ``result`` (kapm.yaml ``health``, else the defaults)."""
+    from kapm.model import HealthThresholds
+
+    cfg = result.config.model if result.config is not None else None
+    return cfg.health if cfg is not None else HealthThresholds.model_construct()
+
+
+def risk_zone(score: int, red: int, amber: int) -> str:
+    """red ≥ ``red``, amber ≥ ``amber`` (the health thresholds ``risk_red_score`` /
+    ``risk_amber_score``, 15 / 10), else green: the colours of the risk dimension of health,
+    report pills and ``kapm risks``."""
+    return RED if score >= red else AMBER if score >= amber else GREEN
+
+
 def _risk_health(p, th, _=_identity) -> tuple[str, str]:
     open_risks = sorted((r for r in p.risks if r.status == "open"), key=lambda r: (-r.score, r.id))
     if not open_risks:
@@ -498,11 +513,8 @@ def _client_health(result, as_of: date, th, _=_identity) -> tuple[str, str]:
 def health(result, as_of: date, gettext=None) -> Health:
     """RAG health of the project as of ``as_of`` (see the module docstring); ``gettext``
     translates the reasons (a report's language), English without it."""
-    from kapm.model import HealthThresholds
-
     _ = gettext or _identity
-    cfg = result.config.model if result.config is not None else None
-    th = cfg.health if cfg is not None else HealthThresholds()
+    th = thresholds(result)
     fc = result.schedule(status=True, as_of=as_of)
     evm = earned_value(result, as_of)
     sched, sched_why, slip = _schedule_health(fc, evm, th, _)

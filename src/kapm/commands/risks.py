@@ -28,13 +28,6 @@ from kapm.commands import common
 FORMAT_NAMES = ("table", "json")
 
 
-def zone(score: int, zones: dict) -> str:
-    """The zone of a matrix cell or risk: red, amber or green, by the health thresholds
-    (``health.risk_red_score`` / ``risk_amber_score``, 15 / 10) — the same colours as the
-    risk dimension of health and the report heat map."""
-    return "red" if score >= zones["red"] else "amber" if score >= zones["amber"] else "green"
-
-
 def risk_register(result, as_of) -> dict:
     """The data of ``kapm risks --format json`` (SPEC §7.3)."""
     p = result.model
@@ -51,8 +44,10 @@ def risk_register(result, as_of) -> dict:
     for r in p.risks:
         if r.status == "open":
             matrix[r.probability - 1][r.impact - 1] += 1
-    health = result.config.model.health if result.config is not None and result.config.model is not None else None
-    zones = {"red": health.risk_red_score if health else 15, "amber": health.risk_amber_score if health else 10}
+    from kapm.status import thresholds
+
+    th = thresholds(result)
+    zones = {"red": th.risk_red_score, "amber": th.risk_amber_score}
     return {"project": p.project.id, "as_of": as_of.isoformat(), "risks": rows, "matrix": matrix, "zones": zones}
 
 
@@ -98,6 +93,8 @@ def format_table(data: dict, name: str, review_limit: int, *, color: bool = Fals
     from rich.table import Table
     from rich.text import Text
 
+    from kapm.status import risk_zone
+
     console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
                       force_terminal=color, no_color=not color, highlight=False, emoji=False,
                       legacy_windows=False, soft_wrap=False)
@@ -112,7 +109,7 @@ def format_table(data: dict, name: str, review_limit: int, *, color: bool = Fals
                       ("Reviewed", "left"), ("Days", "right")):
         table.add_column(col, justify=just, no_wrap=col != "Title", overflow="fold")
     for r in rows:
-        z = zone(r["score"], data["zones"])
+        z = risk_zone(r["score"], data["zones"]["red"], data["zones"]["amber"])
         days = r["days_since_review"]
         stale = r["status"] == "open" and (days is None or days > review_limit)
         days_text = "never" if days is None else str(days)
@@ -137,7 +134,7 @@ def format_table(data: dict, name: str, review_limit: int, *, color: bool = Fals
         cells = [Text(str(prob))]
         for impact in range(1, 6):
             n = data["matrix"][prob - 1][impact - 1]
-            z = zone(prob * impact, data["zones"])
+            z = risk_zone(prob * impact, data["zones"]["red"], data["zones"]["amber"])
             shown = str(n) if n else "."
             if color:
                 cells.append(Text(f" {shown} ", style=_ZONE_STYLE[z]))

@@ -197,7 +197,7 @@ class Sla(KapmModel):
         if override is None:
             return self
         values = {p: getattr(override, p) or getattr(self, p) for p in PRIORITIES}
-        return Sla(**values)
+        return Sla.model_construct(**values)  # validated targets: no validator to build
 
 
 class TeamMember(KapmModel):

@@ -151,7 +151,7 @@ def build_context(result, as_of: date, lang: str, *, template: str = "status", f
         "critical_path": [t for t in tasks if t["critical"] and not t["summary"]],
         "float_erosion": _float_erosion(tasks, plan_float),
         "overallocation": _overallocation(p, schedule, people, as_of),
-        "risks": _risks(p, people, as_of, _high_score(result)),
+        "risks": _risks(result, people, as_of),
         "issues": _issues(p, people),
         "changes": _changes(p, people),
         "actions": _actions(p, people, as_of),
@@ -398,7 +398,10 @@ def _overallocation(p, schedule, people: _People, as_of: date) -> list[dict]:
     return out
 
 
-def _risks(p, people: _People, as_of: date, high: int) -> dict:
+def _risks(result, people: _People, as_of: date) -> dict:
+    from kapm.status import risk_zone, thresholds
+
+    p, high, th = result.model, _high_score(result), thresholds(result)
     rows = []
     matrix = [[[] for _ in range(5)] for _ in range(5)]
     for r in p.risks:
@@ -411,14 +414,16 @@ def _risks(p, people: _People, as_of: date, high: int) -> dict:
                      "owner_id": r.owner, "status": r.status, "raised": r.raised, "reviewed": r.reviewed,
                      "days_since_review": (as_of - r.reviewed).days if r.reviewed else None,
                      "due": r.due, "trigger": r.trigger, "contingency": r.contingency, "tasks": list(r.tasks),
-                     "residual_score": rp * ri if rp and ri else None})
+                     "residual_score": rp * ri if rp and ri else None,
+                     "zone": risk_zone(r.score, th.risk_red_score, th.risk_amber_score)})
         if r.status == "open":
             matrix[r.probability - 1][r.impact - 1].append(r.id)
     rows.sort(key=lambda r: (-r["score"], r["id"]))
     open_ = [r for r in rows if r["status"] == "open"]
     return {"all": rows, "open": open_, "top": [], "matrix": matrix,
             "counts": [[len(c) for c in row] for row in matrix],
-            "open_count": len(open_), "high_count": sum(1 for r in open_ if r["score"] >= high)}
+            "open_count": len(open_), "high_count": sum(1 for r in open_ if r["score"] >= high),
+            "high_score": high}
 
 
 def _issues(p, people: _People) -> dict:
