@@ -352,6 +352,24 @@ def test_cache_hits_invalidation_and_corruption(scripted):
         assert h.cache.hits == 1
 
 
+def test_a_damaged_cache_key_is_replaced(scripted):
+    from kapm.history import open_history
+
+    repo, ids = scripted
+    with open_history(repo / PROJECT).repo:
+        pass
+    h = open_history(repo / PROJECT)
+    key = Path(h.repo.git_dir) / "kapm-cache.key"
+    key.write_bytes(b"short")
+    with h.repo:
+        assert h.at(ids[0]).ok
+    assert h.cache.enabled and len(key.read_bytes()) == 32
+    h = open_history(repo / PROJECT)
+    with h.repo:
+        assert h.at(ids[0]).ok
+    assert h.cache.hits == 1  # the cache works again with the new key
+
+
 def test_cache_can_be_disabled(scripted, monkeypatch):
     from kapm.history import open_history
 

@@ -131,23 +131,33 @@ class Cache:
 
 
 def _read_or_make_key(path: Path) -> bytes | None:
-    """The HMAC key of this clone, created once (atomically: write a temp file, link it)."""
+    """The HMAC key of this clone, created once (atomically: write a temp file, link it).
+
+    A key file of the wrong length (truncated, edited) is replaced by a new key: entries
+    signed with the old one no longer verify and are simply computed again."""
     try:
         key = path.read_bytes()
         if len(key) == 32:
             return key
+        damaged = True
+    except FileNotFoundError:
+        damaged = False
     except OSError:
-        pass
+        return None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".kapm-key-", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(os.urandom(32))
         try:
-            os.link(tmp, path)
+            if damaged:
+                os.replace(tmp, path)
+            else:
+                os.link(tmp, path)  # two first runs at once: the first link wins
         except FileExistsError:
             pass
         finally:
-            os.unlink(tmp)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         key = path.read_bytes()
         return key if len(key) == 32 else None
     except OSError:
