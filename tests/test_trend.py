@@ -114,6 +114,15 @@ def test_trend_cache_warm_run_reads_no_yaml(scripted, monkeypatch):
     assert calls == [] and h.cache.misses == 0
 
 
+def test_cached_skip_reasons_follow_the_current_directory(scripted, monkeypatch):
+    repo, ids = scripted
+    first = json.loads(run("trend", PROJECT, "--format", "json").stdout)["skipped"]
+    assert first[0]["reason"].startswith(f"{PROJECT}/tasks.yaml:5: S002")
+    monkeypatch.chdir(repo / PROJECT)
+    again = json.loads(run("trend", ".", "--format", "json").stdout)["skipped"]
+    assert again[0]["reason"] == first[0]["reason"][len(PROJECT) + 1:]  # "tasks.yaml:5: S002 ..."
+
+
 def test_trend_outside_history(tmp_path, monkeypatch):
     # a project never committed: no points, nothing skipped
     from test_history import git

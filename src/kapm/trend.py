@@ -13,10 +13,12 @@ y = forecast date, one line per milestone; deterministic bytes).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-POINT_FORMAT = 1
+POINT_FORMAT = 2  # 2: skip reasons keep their file relative to the repository
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -111,7 +113,7 @@ def replay(history, commits, *, as_of: date | None = None, jobs: int | None = No
     for i, c in enumerate(commits):
         d = data[i]
         if "skip" in d:
-            skipped.append({"commit": c.id, "reason": d["skip"]})
+            skipped.append({"commit": c.id, "reason": _skip_text(d, history.repo.root)})
             continue
         project = d["project"]
         last_valid = i
@@ -121,6 +123,32 @@ def replay(history, commits, *, as_of: date | None = None, jobs: int | None = No
     if len(points) > 1:
         trend.moves = _moves(points, state.calendar(last_valid))
     return trend
+
+
+def _skip(version, root: Path) -> dict:
+    """The cached point of an unusable version.  Its reason starts with the file of the
+    first problem as seen from the current directory; the file is also kept relative to
+    the repository, so a later run from another directory shows its own path."""
+    d = {"skip": version.reason()}
+    if version.result is not None and version.problems:
+        shown = version.problems[0].location.file
+        for sf in version.result.files:
+            if sf.display == shown and d["skip"].startswith(shown):
+                try:
+                    d["file"] = Path(os.path.relpath(sf.path, root)).as_posix()
+                except ValueError:  # another drive (Windows)
+                    break
+                d["shown"] = shown
+                break
+    return d
+
+
+def _skip_text(d: dict, root: Path) -> str:
+    if "file" not in d:
+        return d["skip"]
+    from kapm.workspace import display_path
+
+    return display_path(root / d["file"]) + d["skip"][len(d["shown"]):]
 
 
 def _point_key(key: str, day: date) -> str:
@@ -159,7 +187,7 @@ class _Replay:
                 c = self.commits[i]
                 day = self.as_of or c.day
                 version = self.version(i)
-                d = {"skip": version.reason()} if not version.ok else _point_data(version.result, day)
+                d = _skip(version, self.history.repo.root) if not version.ok else _point_data(version.result, day)
                 self.history.cache.put("point", _point_key(self.listing[i][1], day), d)
                 out.append((i, d))
                 if n % 64 == 63:
