@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 __all__ = ["Breach", "Lapse", "effective_sla", "request_breaches", "lapsed_comms", "work_calendar",
-           "add_working_days", "working_days_between", "format_minutes", "CADENCE_DAYS"]
+           "add_working_days", "working_days_between", "format_minutes", "CADENCE_DAYS", "cadence_step"]
 
 #: Cadence length in calendar days for the fixed cadences (months are added as months).
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14}
@@ -221,10 +221,14 @@ def _add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
 
 
-def _cadence_end(cadence: str, since: date) -> date:
-    if cadence in CADENCE_DAYS:
-        return since + timedelta(days=CADENCE_DAYS[cadence])
-    return _add_months(since, _CADENCE_MONTHS[cadence])
+def cadence_step(cadence: str | None, d: date, sign: int = 1) -> date:
+    """``d`` moved by one period of ``cadence`` (calendar time; months as months, the day
+    clamped); a missing or unknown cadence counts as weekly.  Used for comms lapses and
+    for the reporting period of reports."""
+    months = _CADENCE_MONTHS.get(cadence)
+    if months is not None:
+        return _add_months(d, months * sign)
+    return d + timedelta(days=CADENCE_DAYS.get(cadence, 7) * sign)
 
 
 def lapsed_comms(result, as_of: date, grace_days: int | None = None) -> list:
@@ -262,7 +266,7 @@ def _lapsed_comms(result, as_of: date, grace_days: int | None) -> list:
             since = last or p.project.start
             if since >= as_of:
                 continue
-            due = add_working_days(work_calendar(result), _cadence_end(item.cadence, since), grace_days)
+            due = add_working_days(work_calendar(result), cadence_step(item.cadence, since), grace_days)
             lapse = Lapse(item, last, since, due, (as_of - due).days) if as_of > due else None
         if lapse is not None:
             out.append(lapse)

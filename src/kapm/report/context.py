@@ -14,35 +14,17 @@ listed in ``missing`` and their keys hold empty values, so a report still render
 
 from __future__ import annotations
 
-import calendar as _cal
 from datetime import date, datetime, time, timedelta
 
 from kapm import __version__
+from kapm.sla import cadence_step
 
 #: Gantt rows beyond which only summaries, milestones and critical tasks are drawn.
 GANTT_FULL_ROWS = 200
 #: Hard cap of Gantt rows (the chart stays readable and rendering stays fast).
 GANTT_MAX_ROWS = 400
 TOP_RISKS = 5
-PERIOD_DEFAULT_DAYS = 7
 _PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3, None: 4}
-
-
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
-
-
-def cadence_step(cadence: str | None, d: date, sign: int = 1) -> date:
-    """``d`` moved by one period of ``cadence`` (calendar time; months as months)."""
-    if cadence == "biweekly":
-        return d + timedelta(days=14 * sign)
-    if cadence == "monthly":
-        return _add_months(d, sign)
-    if cadence == "quarterly":
-        return _add_months(d, 3 * sign)
-    return d + timedelta(days=PERIOD_DEFAULT_DAYS * sign)
 
 
 class _People:
