@@ -107,7 +107,7 @@ def project_row(result, as_of: date, errors: int, gettext=None) -> dict:
     high = int(settings.get("high_risk_score", 10))
     since = as_of - timedelta(days=sla.client_window_days(result))
     breaches = sum(1 for b in sla.request_breaches(result, as_of) if since < b.breached_at.date() <= as_of)
-    surveys = sorted((f for f in p.feedback if f.csat is not None and f.date <= as_of), key=lambda f: f.date)
+    surveys = p.csat_surveys(as_of)
     overdue = sum(1 for e in p.log for a in e.actions if a.is_overdue(as_of))
     return {
         "id": p.project.id, "name": p.project.name, "status": p.project.status,

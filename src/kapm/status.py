@@ -479,7 +479,7 @@ def _risk_health(p, th, _=_identity) -> tuple[str, str]:
 
 def _client_health(result, as_of: date, th, _=_identity) -> tuple[str, str]:
     p = result.model
-    surveys = sorted((f for f in p.feedback if f.csat is not None and f.date <= as_of), key=lambda f: f.date)
+    surveys = p.csat_surveys(as_of)
     latest = surveys[-1].csat if surveys else None
     previous = surveys[-2].csat if len(surveys) > 1 else None
     from kapm import sla

@@ -742,6 +742,12 @@ class ProjectDoc(KapmModel):
         for task in self.tasks:
             yield from task.walk()
 
+    def csat_surveys(self, as_of: date) -> list[Feedback]:
+        """Feedback entries with a CSAT score on or before ``as_of``, oldest first (file
+        order on the same day): the last one is "the latest CSAT" of rules, health,
+        reports and the portfolio."""
+        return sorted((f for f in self.feedback if f.csat is not None and f.date <= as_of), key=lambda f: f.date)
+
 
 LIST_SECTIONS: tuple[str, ...] = tuple(
     name for name, f in ProjectDoc.model_fields.items()

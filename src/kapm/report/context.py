@@ -620,10 +620,10 @@ def _feedback(p, people: _People, as_of: date) -> dict:
     rows = [{"date": f.date, "from": people.name(f.from_), "kind": f.kind, "csat": f.csat, "nps": f.nps,
              "comment": f.comment} for f in p.feedback if f.date <= as_of]
     rows.sort(key=lambda r: r["date"])
-    scored = [r for r in rows if r["csat"] is not None]
-    return {"all": rows, "latest_csat": scored[-1]["csat"] if scored else None,
-            "previous_csat": scored[-2]["csat"] if len(scored) > 1 else None,
-            "average_csat": sum(r["csat"] for r in scored) / len(scored) if scored else None}
+    scored = [f.csat for f in p.csat_surveys(as_of)]
+    return {"all": rows, "latest_csat": scored[-1] if scored else None,
+            "previous_csat": scored[-2] if len(scored) > 1 else None,
+            "average_csat": sum(scored) / len(scored) if scored else None}
 
 
 def _closure(p, people: _People) -> dict:

@@ -196,8 +196,7 @@ def csat_dropped(ctx):
           - {date: 2026-09-30, kind: survey, csat: 4}
           - {date: 2026-10-30, kind: survey, csat: 4}
     """
-    scored = sorted((f for f in ctx.project.feedback if f.csat is not None and f.date <= ctx.as_of),
-                    key=lambda f: f.date)
+    scored = ctx.project.csat_surveys(ctx.as_of)
     if not scored:
         return
     latest = scored[-1]
