@@ -98,7 +98,7 @@ def test_diff_default_is_head_against_working_tree(scripted):
     assert lines[0] == ("**kapm diff** `erp`: finish 2026-11-06 → 2026-11-12 (+4 working days); tasks +1 \\~3; "
                         "critical path changed; EAC 144,000 → 158,400")
     assert "<details><summary>Tasks (4)</summary>" in lines
-    assert "| added | `docs` | Docs \\| &lt;b&gt;@\u2060team&lt;/b&gt; |" in lines
+    assert "| added | `docs` | Docs \\| \\<b\\>@\u2060team\\</b\\> |" in lines
     assert "<b>" not in r.stdout
 
 

@@ -171,13 +171,14 @@ def test_html_escapes_user_text(project_dir):
 
 
 def test_md_filter_unit():
-    from kapm.report.render import md_escape
+    from kapm.mdtext import md_escape
 
     assert md_escape("a | b\nc") == "a \\| b c"
     assert md_escape("# x") == "\\# x"
     assert md_escape("`x` <y>") == "\\`x\\` \\<y\\>"
     assert md_escape(None) == ""
     assert md_escape("1. item") == "1\\. item"
+    assert md_escape("R&D ~x~ @team <b> &lt;i&gt; &#60;") == "R&D \\~x\\~ @\u2060team \\<b\\> \\&lt;i\\&gt; \\&#60;"
 
 
 # --------------------------------------------------------------------------- sandbox and errors

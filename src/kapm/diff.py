@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from kapm.mdtext import md_escape
+
 TASK_FIELDS = ("duration", "depends", "progress", "start", "finish")
 
 
@@ -368,15 +370,6 @@ def to_text(d: dict, color: bool = False, *, quiet: bool = False) -> str:
 # Characters with a meaning in (GitHub) Markdown wherever they stand; user text never
 # starts a line here, so list and heading markers need no escape.  '@' gets a word
 # joiner so a task named "@team" does not notify anyone from a PR comment.
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;",
-                                                               "@": "@\u2060", "\n": " ", "\r": " "})
-
-
-def md_escape(text) -> str:
-    """User text safe inside Markdown tables and prose (no markup, no HTML)."""
-    return str(text).translate(_MD_SPECIAL)
-
-
 def _code(text) -> str:
     t = str(text).replace("`", "'").replace("\n", " ").replace("|", "\\|")
     return f"`{t}`"

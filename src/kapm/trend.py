@@ -434,7 +434,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def to_md(trend: Trend, color: bool = False) -> str:
-    from kapm.diff import md_escape
+    from kapm.mdtext import md_escape
 
     out = [f"**kapm trend** {md_escape(_headline(trend))}", ""]
     if trend.points:

@@ -24,6 +24,8 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
+from kapm.mdtext import md_escape
+
 TIME_LIMIT = 10.0  # seconds of rendering
 SIZE_LIMIT = 20 * 1024 * 1024  # characters of output
 FORMATS = ("md", "html")
@@ -86,22 +88,6 @@ def format_of(template: str, output: Path | None, explicit: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- filters
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
-
-
-def md_escape(value) -> str:
-    """Text made safe for a Markdown table cell or paragraph: one line, ``|``, backticks,
-    emphasis and link characters and ``<``/``>`` backslash-escaped, a leading ``#``, ``>``,
-    ``-``, ``+`` or ``1.`` neutralised."""
-    if value is None:
-        return ""
-    text = " ".join(str(value).replace("\r", "\n").split("\n"))
-    text = _MD_SPECIAL.sub(r"\\\1", text).strip()
-    text = re.sub(r"^([#>+-])", r"\\\1", text)
-    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
-    return text
 
 
 def make_environment(search: list[Path], lang: str, fmt: str, currency: str | None):
