@@ -178,3 +178,15 @@ def test_country_class_loads_one_module_with_the_public_data():
             assert dict(ours) == dict(theirs)
             assert set(getattr(ours, "weekend_workdays", ()) or ()) == set(getattr(theirs, "weekend_workdays", ()) or ())
     assert _country_class("XX") is None
+
+
+def test_growing_in_both_directions_stays_within_the_span_limit():
+    """Found by hypothesis: one working day a week, days ±2998 (~115 years apart) must not
+    fail because the amortised growth margins added up past the 200-year limit."""
+    cal = WorkCalendar(D(2015, 1, 1), workweek={0})
+    for i in (-958, 2998, -2998):
+        d = cal.date(i)
+        assert cal.index(d) == i and d.weekday() == 0
+    with pytest.raises(ValueError, match="too far"):
+        cal.date(6000)  # ~230 years of Mondays: past the limit
+    assert cal.date(-2998) == D(2015, 1, 5) - dt.timedelta(weeks=2998)

@@ -329,16 +329,23 @@ class WorkCalendar:
 
     def _grow_to_date(self, d: _dt.date) -> None:
         lo = _dt.date.fromordinal(self._lo)
-        hi = lo + _dt.timedelta(days=len(self._working))
-        # Grow by at least half the current span (amortised O(1)) and a year of margin.
-        margin = _dt.timedelta(days=366 + len(self._working) // 2)
-        if d < lo:
-            lo = d - margin
-        if d >= hi:
-            hi = d + margin
-        if (hi - lo).days > _MAX_SPAN:
+        span = len(self._working)
+        hi = lo + _dt.timedelta(days=span)
+        need = (lo - d).days if d < lo else (d - hi).days + 1  # days the table lacks
+        extra = self._margin(span + need)
+        if extra < 0:
             raise ValueError(f"date {d} is too far from the project start {self.start}")
+        if d < lo:
+            lo = d - _dt.timedelta(days=extra)
+        else:
+            hi = d + _dt.timedelta(days=extra + 1)
         self._build(lo, hi)
+
+    @staticmethod
+    def _margin(span: int) -> int:
+        """Days to grow beyond what is needed: half the table and a year (amortised O(1)),
+        but never past the span limit; negative when even the need is past it."""
+        return min(366 + span // 2, _MAX_SPAN - span)
 
     def _grow_to_index(self, i: int) -> None:
         if self._finite:
@@ -349,15 +356,20 @@ class WorkCalendar:
         per_week = len(self.workweek)
         while not self._first <= i < self._first + len(self._dates):
             lo = _dt.date.fromordinal(self._lo)
-            hi = lo + _dt.timedelta(days=len(self._working))
+            span = len(self._working)
+            hi = lo + _dt.timedelta(days=span)
             if i < self._first:
                 missing = self._first - i
-                lo -= _dt.timedelta(days=missing * 7 // per_week + 366 + len(self._working) // 2)
             else:
                 missing = i - self._first - len(self._dates) + 1
-                hi += _dt.timedelta(days=missing * 7 // per_week + 366 + len(self._working) // 2)
-            if (hi - lo).days > _MAX_SPAN:
+            need = missing * 7 // per_week + 7  # at least a week per pass (holidays: the loop goes on)
+            extra = self._margin(span + need)
+            if extra < 0:
                 raise ValueError(f"working day {i} is too far from the project start {self.start}")
+            if i < self._first:
+                lo -= _dt.timedelta(days=need + extra)
+            else:
+                hi += _dt.timedelta(days=need + extra)
             self._build(lo, hi)
 
     # -- public API -------------------------------------------------------------------
