@@ -14,6 +14,16 @@ _TEST_CACHE = tempfile.mkdtemp(prefix="kapm-test-cache-")
 os.environ["KAPM_CACHE_DIR"] = _TEST_CACHE
 
 
+# Property tests: `make test` (and CI) draws the same examples on every run, so main stays
+# green or red for a reason, not by luck; with KAPM_LONG=1 every run explores new random
+# examples.  A failure found either way is kept in .hypothesis/ and replayed first.
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("kapm", derandomize=True)
+_hyp_settings.register_profile("kapm-long", derandomize=False)
+_hyp_settings.load_profile("kapm-long" if os.environ.get("KAPM_LONG") == "1" else "kapm")
+
+
 def pytest_unconfigure(config):
     shutil.rmtree(_TEST_CACHE, ignore_errors=True)
 
