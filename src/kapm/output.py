@@ -34,6 +34,19 @@ _COLORS = {ERROR: "\x1b[1;31m", WARNING: "\x1b[1;33m", INFO: "\x1b[1;36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
+def text_console(width: int, color: bool):
+    """A rich Console that renders into a string (``console.file.getvalue()``): the
+    terminal tables of plan, risks and portfolio.  Plain text unless ``color``; fixed
+    ``width``, no emoji or highlighting, no soft wrap, so output is deterministic."""
+    import io
+
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
+                   force_terminal=color, no_color=not color, highlight=False, emoji=False,
+                   legacy_windows=False, soft_wrap=False)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 

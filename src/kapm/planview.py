@@ -221,11 +221,9 @@ def _summary_lines(view: PlanView) -> list[str]:
 
 
 def _console(view: PlanView):
-    from rich.console import Console
+    from kapm.output import text_console
 
-    return Console(file=io.StringIO(), width=view.width, color_system="standard" if view.color else None,
-                   force_terminal=view.color, no_color=not view.color, highlight=False, emoji=False,
-                   legacy_windows=False, soft_wrap=False)
+    return text_console(view.width, view.color)
 
 
 # --------------------------------------------------------------------------- table

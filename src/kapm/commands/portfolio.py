@@ -139,18 +139,14 @@ def _fmt_int(x) -> str:
 
 def format_table(result, *, color: bool = False, quiet: bool = False, width: int = 200) -> str:
     """One row per project; coloured RAG dots (letters without colour); CJK-aware widths (rich)."""
-    import io
-
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from kapm.output import text_console
     from kapm.portfolio import summary
 
-    console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
-                      force_terminal=color, no_color=not color, highlight=False, emoji=False,
-                      legacy_windows=False, soft_wrap=False)
+    console = text_console(width, color)
     counts = summary(result.rows)
     accounts = sum(1 for a in result.data["accounts"] if a["id"] is not None)
     if not quiet:

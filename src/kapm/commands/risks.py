@@ -86,18 +86,14 @@ _ZONE_STYLE = {"red": "bold white on red", "amber": "black on yellow", "green": 
 def format_table(data: dict, name: str, review_limit: int, *, color: bool = False, quiet: bool = False,
                  width: int = 160) -> str:
     """The register as a table, then the 5×5 matrix coloured by zone."""
-    import io
-
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from kapm.output import text_console
     from kapm.status import risk_zone
 
-    console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
-                      force_terminal=color, no_color=not color, highlight=False, emoji=False,
-                      legacy_windows=False, soft_wrap=False)
+    console = text_console(width, color)
     rows = data["risks"]
     open_count = sum(1 for r in rows if r["status"] == "open")
     if not quiet:
