@@ -21,6 +21,8 @@ from kapm.yamlload import DEFAULT_MAX_BYTES as DEFAULT_MAX
 
 @dataclass
 class AccountResult:
+    """An account.yaml as read and validated."""
+
     file: SourceFile
     model: object = None
     findings: list[Finding] = field(default_factory=list)
@@ -32,6 +34,9 @@ class AccountResult:
 
 @dataclass
 class ProjectResult:
+    """One project through the pipeline: files, merged document, model, findings, and
+    schedules computed on demand."""
+
     dir: Path
     files: list[SourceFile]
     source: Source
@@ -98,6 +103,8 @@ class Config:
 
 @dataclass
 class Analysis:
+    """The result of :func:`analyze`: every account and project, and all findings."""
+
     layout: Layout
     config: Config
     accounts: list[AccountResult]

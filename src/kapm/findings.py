@@ -28,6 +28,9 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One problem found in the files: a stable code, its severity, a plain-language message,
+    where it is (file:line:column), a hint, and the project it belongs to."""
+
     code: str
     severity: str
     message: str

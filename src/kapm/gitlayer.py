@@ -89,6 +89,8 @@ def ignored_filter(root: Path):
 
 @dataclass(frozen=True)
 class Commit:
+    """A commit as kapm reports it."""
+
     id: str  # full object id
     date: str  # committer date, ISO 8601 with the committer's offset
     subject: str
@@ -107,6 +109,8 @@ class Commit:
 
 @dataclass(frozen=True)
 class TreeEntry:
+    """A file in a commit's tree."""
+
     path: str  # relative to the repository root, '/' separators
     blob: str  # object id
 

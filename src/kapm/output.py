@@ -15,6 +15,8 @@ from kapm.findings import ERROR, INFO, WARNING, Finding
 
 @dataclass
 class Report:
+    """What the findings formats (text, json, github, junit, sarif) render."""
+
     findings: list[Finding]
     as_of: str
     projects: int = 0

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class Node:
+    """A task in the flattened WBS."""
+
     task: object  # kapm.model Task
     wbs: str
     parent: str | None
@@ -28,6 +30,8 @@ class Link:
 
 @dataclass
 class Wbs:
+    """The flattened WBS of a project with its resolved dependency links."""
+
     nodes: list[Node]
     by_id: dict[str, Node]
     links: list[Link]  # only links whose predecessor exists

@@ -248,12 +248,16 @@ def _s005(key: str, sf: SourceFile, first: SourceFile) -> Finding:
 
 @dataclass
 class ProjectFiles:
+    """A project folder and its YAML files, in reading order."""
+
     dir: Path
     files: list[Path]
 
 
 @dataclass
 class Layout:
+    """The workspace found from the PATH arguments (SPEC §1)."""
+
     root: Path  # workspace root: folder of kapm.yaml, else the folder given
     config: Path | None
     projects: list[ProjectFiles]

@@ -52,6 +52,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: its code, name, default severity, docs and check function."""
+
     code: str
     name: str
     severity: str
