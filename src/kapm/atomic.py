@@ -10,9 +10,11 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+def write_atomic(path: Path, data: bytes, mode: int | None = None, durable: bool = True) -> None:
     """Write ``data`` to ``path``; the new file gets ``mode``, else the old file's
-    permission bits, else the default for new files (0o666 less the umask)."""
+    permission bits, else the default for new files (0o666 less the umask).  ``durable``
+    flushes the data to disk before the rename (fsync); a cache that checks what it reads
+    can skip that."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if mode is None:
@@ -24,8 +26,9 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         else:

@@ -73,7 +73,8 @@ def write(name: str, data: bytes, replaces: str | None = None) -> None:
         from kapm.atomic import write_atomic
 
         path = folder / name
-        write_atomic(path, data, mode=0o600)
+        # no fsync: a file cut short by a crash fails to load and is computed again
+        write_atomic(path, data, mode=0o600, durable=False)
         if replaces:
             import time
 
