@@ -505,7 +505,14 @@ def test_files_at_many_matches_ls_tree(scripted):
         for folder in (PROJECT, "accounts/acme", "accounts", "."):
             h = ProjectHistory(r, repo / folder)
             commits = [c.id for c in h.commits()] + ids[:1]
-            assert h.files_at_many(commits) == [h.files_at(c) for c in commits]
+
+            def by_ls_tree(c):  # the reference: one git ls-tree per commit
+                entries = r.ls_tree(c, [h.rel_dir, *h._config_candidates, *h._account_candidates])
+                files = h._select({e.path: e.blob for e in entries})
+                return files, files.key(r.root) if files is not None else ""
+
+            assert h.files_at_many(commits) == [by_ls_tree(c) for c in commits]
+            assert [h.files_at(c) for c in commits] == [by_ls_tree(c) for c in commits]
 
 
 def test_account_in_project_folder_and_finite_calendar_through_history(tmp_path, monkeypatch):

@@ -259,17 +259,14 @@ class ProjectHistory:
     # loading ---------------------------------------------------------------------------
     def files_at(self, commit_id: str) -> tuple[_Files | None, str]:
         """Which files make the project at a verified commit, and their cache key
-        ('' when the project does not exist there).  One ``git ls-tree``."""
-        entries = self.repo.ls_tree(commit_id, [self.rel_dir, *self._config_candidates,
-                                                *self._account_candidates])
-        files = self._select({e.path: e.blob for e in entries})
-        return files, files.key(self.repo.root) if files is not None else ""
+        ('' when the project does not exist there)."""
+        return self.files_at_many([commit_id])[0]
 
     def files_at_many(self, commit_ids: list[str]) -> list[tuple[_Files | None, str]]:
-        """:meth:`files_at` of many verified commits without a ``git ls-tree`` each: the
-        trees of the folder and of its ancestors are read through the one ``cat-file
-        --batch`` process (a tree shared by several commits is read once), which lists
-        the same files ``ls-tree`` would."""
+        """:meth:`files_at` of many verified commits: the trees of the folder and of its
+        ancestors are read through the one ``cat-file --batch`` process (a tree shared by
+        several commits is read once), which lists the same files ``git ls-tree`` would
+        (tested against it)."""
         if not commit_ids:
             return []
         parts = [c.encode("utf-8", "surrogateescape") for c in self.rel_dir.split("/")] if self.rel_dir else []
