@@ -165,6 +165,20 @@ def compare_with_tj3(plan_json: Path, tj3_csv: Path) -> tuple[int, int]:
     return compared, differ
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop, best of 3: how fast the machine is right now
+    (a shared VM varies by tens of percent; compare figures only at similar references)."""
+    best = None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        s = 0
+        for i in range(3_000_000):
+            s += i * i
+        dt = time.perf_counter() - t0
+        best = dt if best is None or dt < best else best
+    return best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -174,7 +188,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     rows = []
     notes: list[str] = []
-    env_note = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    ref_before = cpu_reference()
     rows.append(("kapm --version", *run([*KAPM[:1], "-c", "from kapm.cli import main; main()", "--version"], 1)))
     kapm_bin = shutil.which("kapm") or str(Path(sys.executable).parent / "kapm")
     rows[-1] = ("kapm --version", *run([kapm_bin, "--version"], args.repeat * 3))
@@ -219,7 +233,8 @@ def main() -> None:
         print(f"| {name} | {t:.3f} | {rss:.0f} | {code} |")
     for note in notes:
         print(f"\n{note}")
-    print(f"\n({env_note})")
+    print(f"\n({os.cpu_count()} cores, Python {sys.version.split()[0]}; CPU reference loop "
+          f"{ref_before:.3f} s before, {cpu_reference():.3f} s after)")
 
 
 if __name__ == "__main__":

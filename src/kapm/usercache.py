@@ -7,7 +7,8 @@ countries used so far (:mod:`kapm.workdays`).  Names carry a key of the code tha
 them, so an upgrade never reads stale data.
 
 * The folder is ``$KAPM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kapm``, else
-  ``~/.cache/kapm``; ``KAPM_CACHE_DIR=`` (empty) turns caching off.
+  ``~/.cache/kapm`` (``%LOCALAPPDATA%\\kapm`` on Windows); ``KAPM_CACHE_DIR=`` (empty)
+  turns caching off.
 * A file is read only when it and the folder belong to the current user and nobody
   else can write them (ssh's rule for ``~/.ssh``); the folder is created ``0700`` and
   files are written atomically ``0600``.
@@ -28,16 +29,19 @@ def cache_dir() -> Path | None:
     env = os.environ.get("KAPM_CACHE_DIR")
     if env is not None:
         return Path(env) if env else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME") or (os.name == "nt" and os.environ.get("LOCALAPPDATA")) \
+        or os.path.join(os.path.expanduser("~"), ".cache")
     if base.startswith("~"):  # no home directory to expand
         return None
     return Path(base) / "kapm"
 
 
 def _private(st: os.stat_result) -> bool:
-    """Owned by this user and writable by nobody else."""
-    getuid = getattr(os, "getuid", None)
-    return (getuid is None or st.st_uid == getuid()) and not st.st_mode & 0o022
+    """Owned by this user and writable by nobody else (POSIX; on Windows the profile's
+    own ACLs protect the folder and the mode bits mean nothing)."""
+    if os.name == "nt":
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def read(name: str) -> bytes | None:
