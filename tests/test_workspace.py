@@ -61,6 +61,23 @@ def test_gitignored_folders_are_skipped(project_dir):
     assert ids(analyze([root], as_of=D)) == ["p"]
 
 
+def test_git_runs_only_when_discovery_meets_a_subfolder(project_dir, monkeypatch):
+    import subprocess
+
+    import kapm.gitlayer
+
+    root = project_dir({".gitignore": "build/\n", "p/project.yaml": PROJ % "p",
+                        "build/q/project.yaml": PROJ % "q"})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    calls = []
+    real = kapm.gitlayer._git
+    monkeypatch.setattr(kapm.gitlayer, "_git", lambda args, *a, **k: calls.append(args[0]) or real(args, *a, **k))
+    assert ids(analyze([root / "p"], as_of=D)) == ["p"]  # a project folder, no subfolder
+    assert calls == []
+    assert ids(analyze([root], as_of=D)) == ["p"]  # the workspace: p/ and build/ to decide on
+    assert calls == ["ls-files"]
+
+
 def test_project_yaml_path_and_account_path(project_dir):
     root = project_dir({"acc/account.yaml": "kapm: 1\naccount: {id: a, name: A}\n",
                         "acc/p1/project.yaml": PROJ % "p1", "acc/p2/project.yaml": PROJ % "p2"})

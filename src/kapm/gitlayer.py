@@ -68,21 +68,31 @@ def repo_root(path: Path) -> Path | None:
 def ignored_filter(root: Path):
     """A predicate telling whether a folder below ``root`` is ignored by git.
 
-    One ``git ls-files`` call lists the ignored untracked folders; outside a repository
-    (or without git) nothing is ignored."""
+    One ``git ls-files`` call lists the ignored untracked folders, made on the first
+    question only: checking a project folder without subfolders runs no git at all.
+    Outside a repository (or without git) nothing is ignored."""
+    ignored: set[Path] | None = None
+
+    def is_ignored(path: Path) -> bool:
+        nonlocal ignored
+        if ignored is None:
+            ignored = _ignored_folders(root)
+        return bool(ignored) and path.resolve() in ignored
+
+    return is_ignored
+
+
+def _ignored_folders(root: Path) -> set[Path]:
     top = repo_root(root)
     if top is None:
-        return lambda path: False
+        return set()
     try:
         proc = _git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], top)
     except (OSError, GitError):
-        return lambda path: False
+        return set()
     if proc.returncode != 0:
-        return lambda path: False
-    ignored = {(top / p.rstrip("/")).resolve() for p in proc.stdout.decode("utf-8", "replace").split("\0") if p}
-    if not ignored:
-        return lambda path: False
-    return lambda path: path.resolve() in ignored
+        return set()
+    return {(top / p.rstrip("/")).resolve() for p in proc.stdout.decode("utf-8", "replace").split("\0") if p}
 
 
 # -- repositories ------------------------------------------------------------------------
