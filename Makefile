@@ -47,4 +47,4 @@ docs: setup
 	$(BIN)/python -m kapm.rules.docs > docs/rules.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .kapm-cache build dist
+	rm -rf $(VENV) .pytest_cache .hypothesis .kapm-cache src/kapm/__kapmcache__ build dist

@@ -6,7 +6,7 @@
 
 Every figure is the best of --repeat runs of a fresh process (wall time) and its peak
 RSS; results go to stdout as a Markdown table.  This is a benchmark, not a test.
-kapm's user cache (built validators, holiday tables: kapm.usercache) is warm after
+kapm's code cache (built validators, holiday tables: kapm.codecache) is warm after
 the first run; one row shows the first run after an install, with an empty cache.
 """
 
@@ -76,7 +76,7 @@ def generate(folder: Path, n: int, *, seed: int = 7, per_file: int = 5000, broke
 def run(cmd: list[str], repeat: int, cold: bool = False) -> tuple[float, float, int]:
     """Best wall time (s), peak RSS (MB) of the best run, exit code.
 
-    ``cold``: every run starts with an empty kapm user cache (the first run after an
+    ``cold``: every run starts with an empty kapm code cache (the first run after an
     install or upgrade builds validators and reads the holidays package)."""
     import tempfile
 
@@ -202,7 +202,7 @@ def main() -> None:
         rows.append((f"check {n:,} tasks", t, peak_rss([kapm_bin, "check", str(proj), "--as-of", AS_OF]), code))
         if n == 1000:
             t, rss, code = run([kapm_bin, "check", str(proj), "--as-of", AS_OF], rep, cold=True)
-            rows.append(("check 1,000 tasks, first run (empty user cache)", t, rss, code))
+            rows.append(("check 1,000 tasks, first run (empty code cache)", t, rss, code))
         if has_plan:
             cmd = [kapm_bin, "plan", str(proj), "--format", "json", "--as-of", AS_OF, "-o", str(OUT / "plan.json")]
             t, _, code = run(cmd, rep)

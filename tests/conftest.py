@@ -7,9 +7,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# kapm keeps built validators and holiday tables in a per-user cache (kapm.usercache).
+# kapm keeps built validators and holiday tables next to its code (kapm.codecache).
 # Tests, and the kapm processes they start, use a cache of their own: never the
-# developer's ~/.cache, and a fresh one on every run.
+# checkout's, and a fresh one on every run.
 _TEST_CACHE = tempfile.mkdtemp(prefix="kapm-test-cache-")
 os.environ["KAPM_CACHE_DIR"] = _TEST_CACHE
 

@@ -68,7 +68,7 @@ def _holidays_year(cls, country: str, year: int):
 # -- country data kept between runs --------------------------------------------------
 # Importing `holidays` and computing a year (lunar calendars for CN) costs ~30 ms on
 # every run; the dates only change when the package does.  So the years computed so far
-# are kept per country in the user cache (kapm.usercache) as JSON, under a key of the
+# are kept per country in the code cache (kapm.codecache) as JSON, under a key of the
 # installed package (its location and version file), and read back without importing
 # `holidays` at all.
 
@@ -107,9 +107,9 @@ def _stored_years(country: str) -> dict:
         years = {}
         name = _cache_name(country)
         if name is not None:
-            from kapm import usercache
+            from kapm import codecache
 
-            data = usercache.read(name)
+            data = codecache.read(name)
             if data is not None:
                 import json
 
@@ -139,11 +139,11 @@ def _store_year(country: str, year: int, hit) -> None:
         return
     import json
 
-    from kapm import usercache
+    from kapm import codecache
 
     years = _stored_years(country)
     years[str(year)] = [sorted(d.isoformat() for d in part) for part in hit]
-    usercache.write(name, json.dumps(years, sort_keys=True).encode(), replaces=f"holidays-*-{country}.json")
+    codecache.write(name, json.dumps(years, sort_keys=True).encode(), replaces=f"holidays-*-{country}.json")
 
 
 def country_is_stored(country: str) -> bool:

@@ -1,4 +1,4 @@
-"""Built validators kept between runs (in the user cache, :mod:`kapm.usercache`).
+"""Built validators kept between runs (next to the code, :mod:`kapm.codecache`).
 
 pydantic builds a model's validator in two steps: Python code walks the annotations and
 writes a *core schema* (a tree of plain dicts; ~30 ms for kapm's project document, a
@@ -63,10 +63,10 @@ def _cache_key() -> str:
 def _load_or_build(cls: type) -> Any:
     from pydantic_core import SchemaValidator
 
-    from kapm import usercache
+    from kapm import codecache
 
     name = f"validators-{_cache_key()}-{cls.__name__}.pickle"
-    data = usercache.read(name)
+    data = codecache.read(name)
     if data is not None:
         import pickle
 
@@ -95,10 +95,10 @@ def _core_config(cls: type) -> Any:
 def _store(name: str, schema: Any, config: Any, model: str) -> None:
     import pickle
 
-    from kapm import usercache
+    from kapm import codecache
 
     try:
         data = pickle.dumps((schema, config), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - a validator that cannot be stored: just do not cache
         return
-    usercache.write(name, data, replaces=f"validators-*-{model}.pickle")
+    codecache.write(name, data, replaces=f"validators-*-{model}.pickle")

@@ -1,4 +1,4 @@
-"""The per-user cache (kapm.usercache): built validators and holiday tables kept between
+"""The code cache (kapm.codecache): built validators and holiday tables kept between
 runs.  It must be used, give exactly what it replaces, and never trust a file it did
 not write safely."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kapm import usercache
+from kapm import codecache
 from kapm.model import AccountFile, ProjectDoc, WorkspaceConfig
 from kapm.model import cache as model_cache
 from kapm.yamlload import load_bytes
@@ -136,10 +136,10 @@ def test_corrupt_cache_file_is_rebuilt(cache):
 def test_files_others_can_write_are_not_read(cache, target):
     model_cache.validator(WorkspaceConfig)
     (path,) = cache.glob("validators-*-WorkspaceConfig.pickle")
-    assert usercache.read(path.name) == path.read_bytes()
+    assert codecache.read(path.name) == path.read_bytes()
     (path if target == "file" else cache).chmod(0o666 if target == "file" else 0o777)
-    assert usercache.read(path.name) is None
-    usercache.write("other.json", b"{}")  # a folder others can write is not written either
+    assert codecache.read(path.name) is None
+    codecache.write("other.json", b"{}")  # a folder others can write is not written either
     assert (cache / "other.json").exists() == (target == "file")
 
 
@@ -148,27 +148,36 @@ def test_files_of_another_user_are_not_read(cache):
     model_cache.validator(WorkspaceConfig)
     (path,) = cache.glob("validators-*-WorkspaceConfig.pickle")
     os.chown(path, 12345, 12345)
-    assert usercache.read(path.name) is None
+    assert codecache.read(path.name) is None
+
+
+def _listing(folder: Path) -> list:
+    return sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()) if folder.is_dir() else []
 
 
 def test_empty_cache_dir_turns_caching_off(tmp_path, monkeypatch):
+    beside_code = Path(codecache.__file__).parent / "__kapmcache__"
+    before = _listing(beside_code)
     monkeypatch.setenv("KAPM_CACHE_DIR", "")
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr(model_cache, "_memo", {})
-    assert usercache.cache_dir() is None
+    assert codecache.cache_dir() is None
     model_cache.validate(WorkspaceConfig, {"kapm": 1})
-    usercache.write("x.json", b"{}")
-    assert list(tmp_path.rglob("*")) == []
+    codecache.write("x.json", b"{}")
+    assert list(tmp_path.rglob("*")) == [] and _listing(beside_code) == before
 
 
-def test_default_folder_follows_xdg(tmp_path, monkeypatch):
+def test_the_cache_lives_beside_the_code_not_in_a_shared_cache_folder(tmp_path, monkeypatch):
+    """~/.cache and $XDG_CACHE_HOME are saved and restored by CI systems between jobs
+    (and can be poisoned by a pull request); the validators are pickles, so they stay
+    next to kapm's own code, which is no less trusted."""
     monkeypatch.delenv("KAPM_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert usercache.cache_dir() == tmp_path / "xdg" / "kapm"
-    monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert usercache.cache_dir() == tmp_path / ".cache" / "kapm"
+    assert codecache.cache_dir() == Path(codecache.__file__).resolve().parent / "__kapmcache__"
+    monkeypatch.setenv("KAPM_CACHE_DIR", str(tmp_path / "mine"))
+    assert codecache.cache_dir() == tmp_path / "mine"
 
 
 def test_stored_holidays_equal_the_package(cache):
@@ -222,7 +231,7 @@ def test_other_versions_are_removed_only_when_stale(cache):
     for old in (recent, stale):
         old.write_bytes(b"another installation")
         old.chmod(0o600)
-    week_ago = time.time() - usercache.STALE_SECONDS - 60
+    week_ago = time.time() - codecache.STALE_SECONDS - 60
     os.utime(stale, (week_ago, week_ago))
     current.unlink()
     model_cache._memo.clear()

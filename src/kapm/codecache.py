@@ -1,14 +1,17 @@
-"""kapm's per-user cache folder: derived data kept between runs, as ``__pycache__``
-keeps byte code.
+"""Data derived from kapm's own code, kept between runs next to that code, as Python
+keeps byte code in ``__pycache__``.
 
-Two things live there, both pure functions of installed code, never of a project:
+Two things live there, both pure functions of the installed code, never of a project:
 built pydantic validators (:mod:`kapm.model.cache`) and the public holidays of the
 countries used so far (:mod:`kapm.workdays`).  Names carry a key of the code that made
 them, so an upgrade never reads stale data.
 
-* The folder is ``$KAPM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kapm``, else
-  ``~/.cache/kapm`` (``%LOCALAPPDATA%\\kapm`` on Windows); ``KAPM_CACHE_DIR=`` (empty)
-  turns caching off.
+* The folder is ``__kapmcache__`` inside the installed ``kapm`` package, or
+  ``$KAPM_CACHE_DIR`` when set (``KAPM_CACHE_DIR=``, empty, turns caching off).  Beside
+  the code, the validators (pickles: code) are exactly as trusted as the code itself:
+  whoever can write there can already change kapm.  A folder such as ``~/.cache``, which
+  CI systems save and restore between jobs (and a pull request can poison), is not used.
+  A package folder kapm cannot write (a system-wide install) means no cache.
 * A file is read only when it and the folder belong to the current user and nobody
   else can write them (ssh's rule for ``~/.ssh``); the folder is created ``0700`` and
   files are written atomically ``0600``.
@@ -29,11 +32,7 @@ def cache_dir() -> Path | None:
     env = os.environ.get("KAPM_CACHE_DIR")
     if env is not None:
         return Path(env) if env else None
-    base = os.environ.get("XDG_CACHE_HOME") or (os.name == "nt" and os.environ.get("LOCALAPPDATA")) \
-        or os.path.join(os.path.expanduser("~"), ".cache")
-    if base.startswith("~"):  # no home directory to expand
-        return None
-    return Path(base) / "kapm"
+    return Path(__file__).resolve().parent / "__kapmcache__"
 
 
 def _private(st: os.stat_result) -> bool:
