@@ -1,5 +1,6 @@
 """Workspace discovery and merging (SPEC §1)."""
 
+import sys
 from datetime import date
 
 from kapm.analysis import analyze
@@ -74,6 +75,10 @@ def test_git_runs_only_when_discovery_meets_a_subfolder(project_dir, monkeypatch
     monkeypatch.setattr(kapm.gitlayer, "_git", lambda args, *a, **k: calls.append(args[0]) or real(args, *a, **k))
     assert ids(analyze([root / "p"], as_of=D)) == ["p"]  # a project folder, no subfolder
     assert calls == []
+    out = subprocess.run([sys.executable, "-c", "import sys; from datetime import date; from kapm.analysis import "
+                          f"analyze; analyze([__import__('pathlib').Path({str(root / 'p')!r})], as_of=date(2026, 9, 7));"
+                          " print('kapm.gitlayer' in sys.modules)"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # not even imported
     assert ids(analyze([root], as_of=D)) == ["p"]  # the workspace: p/ and build/ to decide on
     assert calls == ["ls-files"]
 

@@ -313,9 +313,15 @@ def discover(paths: list[Path]) -> Layout:
             raise UsageError(f"path not found: {p}")
     config = find_config(paths[0])
     root = config.parent if config else (paths[0] if paths[0].is_dir() else paths[0].parent).resolve()
-    from kapm.gitlayer import ignored_filter
+    git_filter = []
 
-    ignored = ignored_filter(root)
+    def ignored(path: Path) -> bool:  # the git layer is loaded only when a subfolder is met
+        if not git_filter:
+            from kapm.gitlayer import ignored_filter
+
+            git_filter.append(ignored_filter(root))
+        return git_filter[0](path)
+
     projects: list[Path] = []
     accounts: list[Path] = []
     for p in paths:
