@@ -70,6 +70,13 @@ class YamlProblem(Exception):
         self.hint = hint
 
 
+def _duplicate_key(key, first, line: int, column: int) -> YamlProblem:
+    """Y002 for a key already seen in the same mapping (``first``: its line, 0 if unknown)."""
+    where = f" (first defined on line {first})" if first else ""
+    return YamlProblem("Y002", f"duplicate key {key!r}{where}", line, column,
+                       "a later key would silently replace the earlier one; keep one")
+
+
 def resolve_plain(value: str):
     """YAML 1.2 core schema resolution of a plain (unquoted, untagged) scalar."""
     if not value:
@@ -275,9 +282,7 @@ def _build(parser, want_positions: bool):
                     key = e.value
                     first = parent[9].get(key)
                     if first is not None:
-                        where = f" (first defined on line {first})" if first else ""
-                        raise YamlProblem("Y002", f"duplicate key {key!r}{where}", line, col,
-                                          "a later key would silently replace the earlier one; keep one")
+                        raise _duplicate_key(key, first, line, col)
                     parent[9][key] = line
                     parent[2] = key
                     parent[3] = (line, col)
@@ -303,9 +308,7 @@ def _build(parser, want_positions: bool):
                     if key in parent[9]:  # every key of parent[0] is in parent[9]
                         m = e.start_mark
                         first = parent[9].get(key)
-                        where = f" (first defined on line {first})" if first else ""
-                        raise YamlProblem("Y002", f"duplicate key {key!r}{where}", m.line + 1, m.column + 1,
-                                          "a later key would silently replace the earlier one; keep one")
+                        raise _duplicate_key(key, first, m.line + 1, m.column + 1)
                     parent[9][key] = e.start_mark.line + 1
                     parent[2] = key
                     parent[4] += 1
@@ -453,9 +456,7 @@ def _build(parser, want_positions: bool):
                 key = e.value  # keys are names in kapm files: keep their text
                 first = parent[9].get(key)
                 if key in parent[0] or first is not None:
-                    where = f" (first defined on line {first})" if first else ""
-                    raise YamlProblem("Y002", f"duplicate key {key!r}{where}", line, col,
-                                      "a later key would silently replace the earlier one; keep one")
+                    raise _duplicate_key(key, first, line, col)
                 parent[9][key] = line
                 parent[2] = key
                 parent[3] = (line, col)
